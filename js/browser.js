@@ -1,0 +1,18 @@
+// Browser and bundler entry: fetches and instantiates the wasm module on
+// import, so callers need no init step. Vite and webpack 5 rewrite the
+// `new URL(..., import.meta.url)` into the emitted asset's URL.
+import init, { __watchErrorClass } from "../dist/wasm/b24_import_watch.js";
+
+await init({ module_or_path: new URL("../dist/wasm/b24_import_watch_bg.wasm", import.meta.url) });
+
+export {
+  watchImport,
+  getImportStatus,
+  parseImportStatus,
+  bx24Client,
+  webhookClient,
+  ImportClient,
+  ImportWatch,
+} from "../dist/wasm/b24_import_watch.js";
+
+export const WatchError = __watchErrorClass();

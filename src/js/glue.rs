@@ -1,0 +1,59 @@
+//! Bindings to `glue.js`.
+
+use js_sys::{Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/src/js/glue.js")]
+extern "C" {
+    /// The `WatchError` class.
+    #[wasm_bindgen(js_name = WatchError)]
+    pub type JsWatchError;
+
+    #[wasm_bindgen(constructor, js_class = "WatchError")]
+    pub fn new(
+        message: &str,
+        name: &str,
+        kind: &str,
+        code: JsValue,
+        http_status: JsValue,
+        retryable: bool,
+        retry_after_ms: JsValue,
+    ) -> JsWatchError;
+
+    #[wasm_bindgen(js_name = watchErrorClass)]
+    pub fn watch_error_class() -> JsValue;
+
+    /// Resolves with `{outcome, value}`; see glue.js.
+    #[wasm_bindgen(js_name = settleWithin)]
+    pub fn settle_within(start: &Function, timeout_ms: f64, outer_signal: &JsValue) -> Promise;
+
+    #[wasm_bindgen(js_name = bx24Call)]
+    pub fn bx24_call(bx24: &JsValue, method: &str, params: &JsValue) -> Promise;
+
+    #[wasm_bindgen(js_name = postJson)]
+    pub fn post_json(url: &str, params: &JsValue, signal: &JsValue) -> Promise;
+
+    #[wasm_bindgen(js_name = markHandled)]
+    pub fn mark_handled(promise: &Promise);
+
+    /// Resolves with `true` after `ms`, or with `false` as soon as `signal` aborts.
+    pub fn sleep(ms: f64, signal: &JsValue) -> Promise;
+
+    #[wasm_bindgen(js_name = callFunction, catch)]
+    pub fn call_function(function: &Function, method: &str, params: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Returns `object[key]`, or `undefined` when `object` is not an object or
+/// the getter throws.
+pub fn get(object: &JsValue, key: &str) -> JsValue {
+    if !object.is_object() && !object.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Sets `object[key] = value` on an object this crate created.
+pub fn set(object: &Object, key: &str, value: &JsValue) {
+    // OK to ignore: setting a data property on a plain extensible object cannot fail.
+    let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), value);
+}

@@ -1,0 +1,11 @@
+//! The JavaScript boundary: the exported API, the clients and the glue that
+//! moves values between JS and the pure core. Nothing here decides policy.
+
+pub mod api;
+pub mod clients;
+pub mod convert;
+pub mod error;
+mod glue;
+pub mod options;
+pub mod transport;
+pub mod watch;

@@ -1,0 +1,180 @@
+//! Reading `WatchOptions` from JS, with an error for every value that the
+//! watch could not use.
+
+use super::glue;
+use crate::error::WatchError;
+use crate::schedule::ScheduleKind;
+use crate::watch::{WatchConfig, MAX_TIMER_MS};
+use wasm_bindgen::prelude::*;
+
+/// Option names a `WatchOptions` object may have.
+const KNOWN_OPTIONS: [&str; 9] = [
+    "client",
+    "intervalMs",
+    "minIntervalMs",
+    "requestTimeoutMs",
+    "timeoutMs",
+    "maxConsecutiveErrors",
+    "signal",
+    "schedule",
+    "logger",
+];
+
+/// The options of a watch, checked.
+#[derive(Debug)]
+pub struct WatchOptions {
+    /// The watch settings for the core.
+    pub config: WatchConfig,
+    /// The `client` option as given; `undefined` picks the default.
+    pub client: JsValue,
+    /// The caller's `AbortSignal`, or `undefined`.
+    pub signal: JsValue,
+    /// The caller's `logger(level, message)`.
+    pub logger: Option<js_sys::Function>,
+}
+
+/// Reads and checks `options`; `extra` lists further keys that a caller
+/// such as the widget accepts.
+pub fn read_options(options: &JsValue, extra: &[&str]) -> Result<WatchOptions, WatchError> {
+    let mut config = WatchConfig::default();
+    if options.is_undefined() || options.is_null() {
+        return Ok(WatchOptions {
+            config,
+            client: JsValue::UNDEFINED,
+            signal: JsValue::UNDEFINED,
+            logger: None,
+        });
+    }
+    if !options.is_object() {
+        return Err(WatchError::invalid_argument(format!(
+            "invalid options: expected an object, got {}",
+            type_of(options)
+        )));
+    }
+
+    for key in js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !KNOWN_OPTIONS.contains(&key.as_str()) && !extra.contains(&key.as_str()) {
+            return Err(WatchError::invalid_argument(format!(
+                "unknown option \"{key}\"; the options are {}",
+                KNOWN_OPTIONS.iter().chain(extra).copied().collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+
+    if let Some(ms) = duration(options, "intervalMs", 1)? {
+        config.interval_ms = ms;
+    }
+    if let Some(ms) = duration(options, "minIntervalMs", 0)? {
+        config.min_interval_ms = ms;
+    }
+    if let Some(ms) = duration(options, "requestTimeoutMs", 1)? {
+        config.request_timeout_ms = ms;
+    }
+    config.timeout_ms = duration(options, "timeoutMs", 1)?;
+    let max_errors = glue::get(options, "maxConsecutiveErrors");
+    if !max_errors.is_undefined() {
+        config.max_consecutive_errors = match max_errors.as_f64() {
+            Some(count) if count.fract() == 0.0 && (1.0..=1_000_000.0).contains(&count) => count as u32,
+            _ => {
+                return Err(WatchError::invalid_argument(format!(
+                    "invalid maxConsecutiveErrors {}: expected an integer from 1 to 1000000",
+                    show(&max_errors)
+                )))
+            }
+        };
+    }
+    let schedule = glue::get(options, "schedule");
+    if !schedule.is_undefined() {
+        config.schedule = match schedule.as_string().as_deref() {
+            Some("agent") => ScheduleKind::Agent,
+            Some("fixed") => ScheduleKind::Fixed,
+            _ => {
+                return Err(WatchError::invalid_argument(format!(
+                    "invalid schedule {}: expected \"agent\" or \"fixed\"",
+                    show(&schedule)
+                )))
+            }
+        };
+    }
+
+    let signal = glue::get(options, "signal");
+    if !signal.is_undefined() && !signal.is_null() && glue::get(&signal, "aborted").as_bool().is_none() {
+        return Err(WatchError::invalid_argument(format!(
+            "invalid signal: expected an AbortSignal, got {}",
+            type_of(&signal)
+        )));
+    }
+    let logger = glue::get(options, "logger");
+    let logger = if logger.is_undefined() || logger.is_null() {
+        None
+    } else if logger.is_function() {
+        Some(logger.unchecked_into())
+    } else {
+        return Err(WatchError::invalid_argument(format!(
+            "invalid logger: expected a function (level, message) => void, got {}",
+            type_of(&logger)
+        )));
+    };
+
+    Ok(WatchOptions {
+        config,
+        client: glue::get(options, "client"),
+        signal,
+        logger,
+    })
+}
+
+/// Reads an optional duration in milliseconds. Durations above 2^31 − 1 ms
+/// are rejected, because timers turn them into a 1 ms delay.
+fn duration(options: &JsValue, key: &str, min_ms: u64) -> Result<Option<u64>, WatchError> {
+    let value = glue::get(options, key);
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        Some(ms) if ms.is_finite() && ms.fract() == 0.0 && ms >= min_ms as f64 && ms <= MAX_TIMER_MS as f64 => {
+            Ok(Some(ms as u64))
+        }
+        _ => Err(WatchError::invalid_argument(format!(
+            "invalid {key} {}: expected a whole number of milliseconds from {min_ms} to {MAX_TIMER_MS}",
+            show(&value)
+        ))),
+    }
+}
+
+/// Shows a JS value in a message: numbers and short strings as they are,
+/// other values by type.
+pub fn show(value: &JsValue) -> String {
+    if let Some(number) = value.as_f64() {
+        return number.to_string();
+    }
+    if let Some(text) = value.as_string() {
+        let shown: String = text.chars().take(40).collect();
+        return format!("\"{shown}\"");
+    }
+    type_of(value)
+}
+
+/// Names the type of a JS value: `null`, `undefined`, `an object`, …
+pub fn type_of(value: &JsValue) -> String {
+    if value.is_null() {
+        return "null".to_owned();
+    }
+    if value.is_undefined() {
+        return "undefined".to_owned();
+    }
+    if js_sys::Array::is_array(value) {
+        return "an array".to_owned();
+    }
+    match value.js_typeof().as_string().as_deref() {
+        Some("object") => "an object".to_owned(),
+        Some("function") => "a function".to_owned(),
+        Some("number") => "a number".to_owned(),
+        Some("string") => "a string".to_owned(),
+        Some("boolean") => "a boolean".to_owned(),
+        Some("bigint") => "a bigint".to_owned(),
+        Some("symbol") => "a symbol".to_owned(),
+        _ => "a value of unknown type".to_owned(),
+    }
+}

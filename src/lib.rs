@@ -1,0 +1,43 @@
+//! Watch a Bitrix24 solution import and show its live progress.
+//!
+//! A Bitrix24 app starts an import with `configuration.import.register`,
+//! receives a `processId`, and polls `configuration.import.get` until the
+//! import ends. This crate is that loop: it parses every response into a
+//! typed [`ImportStatus`], retries what the portal's error table says is
+//! transient, and, compiled to WebAssembly, exports `watchImport` and its
+//! clients to JavaScript.
+//!
+//! The modules below `js` hold no JavaScript types, so the parsing, the
+//! error classification and the watcher's decisions test natively:
+//!
+//! ```
+//! use b24_import_watch::{envelope, Value};
+//!
+//! let body = Value::Object(vec![(
+//!     "result".to_owned(),
+//!     Value::Object(vec![("status".to_owned(), Value::String("S".to_owned()))]),
+//! )]);
+//! let status = envelope::parse_get_response(Some(200), &body, Some(42), 0.0).unwrap();
+//! assert_eq!(status.code, b24_import_watch::StatusCode::S);
+//! assert!(!status.terminal);
+//! ```
+
+#![deny(missing_docs, missing_debug_implementations)]
+
+pub mod backoff;
+pub mod envelope;
+pub mod error;
+pub mod process_id;
+pub mod schedule;
+pub mod status;
+pub mod value;
+pub mod watch;
+pub mod webhook_url;
+
+#[cfg(target_arch = "wasm32")]
+pub mod js;
+
+pub use error::{ErrorKind, Recovery, WatchError};
+pub use status::{ImportStatus, Notification, Phase, Progress, ServerTime, State, StatusCode};
+pub use value::Value;
+pub use watch::{Step, Update, WatchConfig, Watcher};
