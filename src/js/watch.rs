@@ -10,7 +10,7 @@ use crate::envelope::{parse_get_response, GET_METHOD};
 use crate::error::{ErrorKind, WatchError};
 use crate::process_id::{parse_process_id, ProcessIdInput};
 use crate::status::ImportStatus;
-use crate::watch::{Step, Watcher};
+use crate::watch::{Step, Update, Watcher};
 use js_sys::{Function, Object, Promise};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -25,7 +25,6 @@ pub struct ImportWatch {
     shared: Rc<Shared>,
 }
 
-#[derive(Debug)]
 struct Shared {
     process_id: Option<u64>,
     done: Promise,
@@ -38,6 +37,38 @@ struct Shared {
     controller: Option<AbortController>,
     signal_listener: RefCell<Option<(JsValue, Closure<dyn FnMut()>)>>,
     logger: Option<Function>,
+    /// Work that `stop()` runs once, even after `done` settled, such as a
+    /// widget removing itself from the page.
+    on_stop: RefCell<Vec<Box<dyn FnOnce()>>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Shared")
+            .field("process_id", &self.process_id)
+            .field("settled", &self.settled.get())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who receives the updates of a watch.
+#[derive(Clone)]
+pub enum Listener {
+    /// The JS callback of `watchImport`; exceptions it throws are logged.
+    Js(Function),
+    /// A Rust consumer such as the widget, given the update and the status
+    /// already converted to JS.
+    Rust(Rc<dyn Fn(&Update, &JsValue)>),
+}
+
+impl std::fmt::Debug for Listener {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            Listener::Js(_) => "Listener::Js",
+            Listener::Rust(_) => "Listener::Rust",
+        })
+    }
 }
 
 #[wasm_bindgen]
@@ -47,6 +78,10 @@ impl ImportWatch {
     /// rejection is marked handled, so leaving `done` unawaited is quiet.
     pub fn stop(&self) {
         self.shared.abort("stop() was called");
+        let on_stop = std::mem::take(&mut *self.shared.on_stop.borrow_mut());
+        for work in on_stop {
+            work();
+        }
     }
 
     /// Settles with the terminal status, or rejects with a `WatchError`.
@@ -76,6 +111,7 @@ impl Shared {
             controller: if with_controller { AbortController::new().ok() } else { None },
             signal_listener: RefCell::new(None),
             logger,
+            on_stop: RefCell::new(Vec::new()),
         })
     }
 
@@ -175,12 +211,35 @@ fn start_watch(process_id: &JsValue, callback: JsValue, options: &JsValue) -> Re
             )))
         }
     };
+    let options = read_options(options, &[])?;
+    start(process_id, options, Listener::Js(callback))
+}
+
+impl ImportWatch {
+    /// Adds work for `stop()` to run once, even after `done` settled.
+    pub fn on_stop(&self, work: impl FnOnce() + 'static) {
+        self.shared.on_stop.borrow_mut().push(Box::new(work));
+    }
+
+    /// Whether the watch has ended or was stopped.
+    pub fn is_settled(&self) -> bool {
+        self.shared.stopped()
+    }
+}
+
+/// Starts a watch with checked arguments; the entry point for Rust callers
+/// such as the widget.
+///
+/// # Errors
+///
+/// An invalid-argument error when the client option is unusable.
+pub fn start(process_id: u64, options: WatchOptions, listener: Listener) -> Result<ImportWatch, WatchError> {
     let WatchOptions {
         config,
         client,
         signal,
         logger,
-    } = read_options(options, &[])?;
+    } = options;
     let transport = Transport::from_option(&client)?;
 
     let shared = Shared::new(Some(process_id), logger, true);
@@ -195,7 +254,7 @@ fn start_watch(process_id: &JsValue, callback: JsValue, options: &JsValue) -> Re
     let watcher = Watcher::new(process_id, config, js_sys::Date::now());
     let task_shared = shared.clone();
     spawn_local(async move {
-        let result = run(&task_shared, watcher, &transport, &callback).await;
+        let result = run(&task_shared, watcher, &transport, &listener).await;
         if let Some(result) = result {
             let result = result.map(|status| status_to_js(&status)).map_err(|error| to_js(&error));
             task_shared.settle(result, false);
@@ -206,7 +265,7 @@ fn start_watch(process_id: &JsValue, callback: JsValue, options: &JsValue) -> Re
 
 /// Polls until the import ends. Returns `None` when the watch was stopped,
 /// because `stop()` has settled `done` already.
-async fn run(shared: &Shared, mut watcher: Watcher, transport: &Transport, callback: &Function) -> Option<Result<ImportStatus, WatchError>> {
+async fn run(shared: &Shared, mut watcher: Watcher, transport: &Transport, listener: &Listener) -> Option<Result<ImportStatus, WatchError>> {
     let process_id = watcher.process_id();
     let params = request_params(process_id);
     let signal = shared.signal();
@@ -236,8 +295,13 @@ async fn run(shared: &Shared, mut watcher: Watcher, transport: &Transport, callb
         };
         let status = update.status.as_ref().map_or(JsValue::NULL, status_to_js);
         *shared.latest.borrow_mut() = status.clone();
-        if let Err(thrown) = callback.call1(&JsValue::UNDEFINED, &update_to_js(update, &status)) {
-            shared.log("error", &format!("the watchImport callback threw {}; watching goes on", describe_thrown(&thrown)));
+        match listener {
+            Listener::Js(callback) => {
+                if let Err(thrown) = callback.call1(&JsValue::UNDEFINED, &update_to_js(update, &status)) {
+                    shared.log("error", &format!("the watchImport callback threw {}; watching goes on", describe_thrown(&thrown)));
+                }
+            }
+            Listener::Rust(listener) => listener(update, &status),
         }
         if shared.stopped() {
             return None;

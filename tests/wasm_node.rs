@@ -1,0 +1,5 @@
+#![cfg(target_arch = "wasm32")]
+//! The JavaScript boundary tested in Node, the runner's default. The cases
+//! live in `wasm_common` and also run in a browser through `wasm_browser.rs`.
+
+mod wasm_common;
