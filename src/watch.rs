@@ -4,7 +4,7 @@
 
 use crate::backoff::retry_delay_ms;
 use crate::error::{ErrorKind, Recovery, WatchError};
-use crate::schedule::{Schedule, ScheduleConfig, ScheduleKind};
+use crate::schedule::{hidden_tab_delay_ms, Schedule, ScheduleConfig, ScheduleKind, HIDDEN_TAB_INTERVAL_MS};
 use crate::status::ImportStatus;
 
 /// Node turns a `setTimeout` delay above 2^31 − 1 ms into 1 ms, a tight
@@ -26,17 +26,20 @@ pub struct WatchConfig {
     pub timeout_ms: Option<u64>,
     /// How many errors in a row end the watch.
     pub max_consecutive_errors: u32,
+    /// The shortest delay between polls while the page is hidden.
+    pub hidden_interval_ms: u64,
 }
 
 impl Default for WatchConfig {
     fn default() -> Self {
         WatchConfig {
-            schedule: ScheduleKind::Fixed,
+            schedule: ScheduleKind::Agent,
             interval_ms: 60_000,
             min_interval_ms: 2_000,
             request_timeout_ms: 30_000,
             timeout_ms: None,
             max_consecutive_errors: 10,
+            hidden_interval_ms: HIDDEN_TAB_INTERVAL_MS,
         }
     }
 }
@@ -57,6 +60,9 @@ pub struct Update {
 }
 
 /// What happens after a poll.
+// A `Step` is built once per poll, seconds apart, and moved once, so the
+// size of `Finish` costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
     /// Report `update`, then poll again after `update.next_poll_in_ms`.
@@ -75,6 +81,7 @@ pub struct Watcher {
     latest: Option<ImportStatus>,
     attempt: u32,
     consecutive_errors: u32,
+    hidden: bool,
 }
 
 impl Watcher {
@@ -93,6 +100,7 @@ impl Watcher {
             latest: None,
             attempt: 0,
             consecutive_errors: 0,
+            hidden: false,
         }
     }
 
@@ -109,6 +117,12 @@ impl Watcher {
     /// The last status read successfully.
     pub fn latest(&self) -> Option<&ImportStatus> {
         self.latest.as_ref()
+    }
+
+    /// Records whether the page is hidden. While it is, the next delays are
+    /// at least `hidden_interval_ms`, because nobody is looking.
+    pub fn set_hidden(&mut self, hidden: bool) {
+        self.hidden = hidden;
     }
 
     /// Milliseconds left before `timeout_ms` ends the watch, if it is set.
@@ -186,13 +200,14 @@ impl Watcher {
             Some(hint) => backoff.max(hint),
             None => backoff,
         };
-        let delay = delay.min(MAX_TIMER_MS);
+        let delay = hidden_tab_delay_ms(delay, self.hidden, self.config.hidden_interval_ms).min(MAX_TIMER_MS);
         Step::Continue(self.update(false, Some(delay), Some(error)))
     }
 
     fn clamp_delay(&self, delay: u64) -> u64 {
         let floor = self.config.min_interval_ms.min(self.config.interval_ms);
-        delay.clamp(floor, self.config.interval_ms.max(floor)).min(MAX_TIMER_MS)
+        let delay = delay.clamp(floor, self.config.interval_ms.max(floor));
+        hidden_tab_delay_ms(delay, self.hidden, self.config.hidden_interval_ms).min(MAX_TIMER_MS)
     }
 
     fn update(&self, changed: bool, next_poll_in_ms: Option<u64>, error: Option<WatchError>) -> Update {

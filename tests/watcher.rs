@@ -1,4 +1,5 @@
 #![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 //! The pure `Watcher` driven by a fake clock. Each test plays the JavaScript
 //! layer: it feeds poll outcomes and advances time by the requested delays.
 
@@ -103,7 +104,10 @@ fn config_with(max_consecutive_errors: u32) -> WatchConfig {
 
 #[test]
 fn recorded_sequence_finishes() {
-    let config = WatchConfig::default();
+    let config = WatchConfig {
+        schedule: ScheduleKind::Fixed,
+        ..WatchConfig::default()
+    };
     let mut clock = FakeClock::new();
     let mut watcher = Watcher::new(PROCESS_ID, config, clock.now_ms);
     // The statuses of one import as successive polls saw them. Repeats differ
@@ -557,6 +561,7 @@ fn delays_stay_within_bounds() {
 #[test]
 fn huge_interval_capped_at_timer_max() {
     let config = WatchConfig {
+        schedule: ScheduleKind::Fixed,
         interval_ms: u64::MAX,
         ..WatchConfig::default()
     };
@@ -579,4 +584,27 @@ fn successful_poll_waits_interval() {
     let update = expect_continue(watcher.on_poll(START_MS, Ok(started()), 0.5));
 
     assert_eq!(update.next_poll_in_ms, Some(15_000));
+}
+
+// Hidden pages.
+
+#[test]
+fn hidden_page_polls_rarely() {
+    let config = WatchConfig {
+        interval_ms: 10_000,
+        hidden_interval_ms: 300_000,
+        ..WatchConfig::default()
+    };
+    let mut clock = FakeClock::new();
+    let mut watcher = Watcher::new(PROCESS_ID, config, clock.now_ms);
+
+    watcher.set_hidden(true);
+    let hidden = expect_continue(poll(&mut watcher, &mut clock, Ok(started()), 0.5));
+    let hidden_error = expect_continue(poll(&mut watcher, &mut clock, Err(rate_limited()), 0.5));
+    watcher.set_hidden(false);
+    let visible = expect_continue(poll(&mut watcher, &mut clock, Ok(running("start", 0, 1.0)), 0.5));
+
+    assert_eq!(hidden.next_poll_in_ms, Some(300_000));
+    assert_eq!(hidden_error.next_poll_in_ms, Some(300_000));
+    assert!(visible.next_poll_in_ms.unwrap() <= 10_000);
 }

@@ -1,0 +1,287 @@
+//! One poller per client, shared by every watch that uses the client: it
+//! joins polls of the same import into one request, combines polls of
+//! different imports that fall due together into `batch` requests, and
+//! spaces requests with a leaky bucket so a page with many watches stays
+//! under the portal's rate limit.
+
+use super::glue;
+use super::transport::{Reply, Transport};
+use crate::batch::{commands, plan_batches, split_response, BATCH_METHOD};
+use crate::envelope::{parse_get_response, GET_METHOD};
+use crate::error::WatchError;
+use crate::rate_limit::{self, LeakyBucket};
+use crate::status::ImportStatus;
+use js_sys::{Function, Object, Promise};
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+
+type Outcome = Result<ImportStatus, WatchError>;
+
+/// A watch waiting for the outcome of a poll.
+struct Waiter {
+    process_id: u64,
+    timeout_ms: u64,
+    slot: Rc<RefCell<Option<Outcome>>>,
+    wake: Function,
+}
+
+/// The request rate a poller keeps to.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateLimit {
+    /// Requests drained per second.
+    pub per_second: f64,
+    /// Requests allowed at once before the bucket makes callers wait.
+    pub burst: u32,
+}
+
+impl RateLimit {
+    /// The limit of most Bitrix24 plans: 2 requests/s, 50 queued.
+    pub const STANDARD: RateLimit = RateLimit {
+        per_second: rate_limit::DEFAULT_RATE_PER_S,
+        burst: rate_limit::DEFAULT_BURST,
+    };
+    /// The Enterprise plan's limit: 5 requests/s, 250 queued.
+    pub const ENTERPRISE: RateLimit = RateLimit {
+        per_second: rate_limit::ENTERPRISE_RATE_PER_S,
+        burst: rate_limit::ENTERPRISE_BURST,
+    };
+}
+
+/// Polls `configuration.import.get` for every watch of one client.
+pub struct Poller {
+    key: JsValue,
+    transport: Rc<Transport>,
+    bucket: RefCell<LeakyBucket>,
+    queue: RefCell<Vec<Waiter>>,
+    /// Waiters of requests on the wire, by process id; a poll of the same
+    /// import joins them instead of sending another request.
+    in_flight: RefCell<Vec<(u64, Vec<Waiter>)>>,
+    /// The last good status per process id and when it arrived (Unix ms).
+    recent: RefCell<Vec<(u64, f64, ImportStatus)>>,
+    flush_scheduled: Cell<bool>,
+}
+
+impl std::fmt::Debug for Poller {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Poller").field("transport", &self.transport).finish_non_exhaustive()
+    }
+}
+
+thread_local! {
+    /// Live pollers by client. Weak, so a poller goes when its last watch does.
+    static POLLERS: RefCell<Vec<Weak<Poller>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Poller {
+    /// Returns the poller of the client identified by `key` (the client object
+    /// or function the caller passed), creating it with `transport` and `limit`
+    /// when there is none. A later call's `limit` does not change a live poller.
+    ///
+    /// # Errors
+    ///
+    /// An invalid-argument error for a rate limit the bucket cannot use.
+    pub fn for_client(key: &JsValue, transport: Rc<Transport>, limit: RateLimit) -> Result<Rc<Poller>, WatchError> {
+        let existing = POLLERS.with(|pollers| {
+            let mut pollers = pollers.borrow_mut();
+            pollers.retain(|poller| poller.strong_count() > 0);
+            pollers
+                .iter()
+                .filter_map(Weak::upgrade)
+                .find(|poller| Object::is(&poller.key, key))
+        });
+        if let Some(poller) = existing {
+            return Ok(poller);
+        }
+
+        let poller = Rc::new(Poller {
+            key: key.clone(),
+            transport,
+            bucket: RefCell::new(LeakyBucket::new(limit.per_second, limit.burst)?),
+            queue: RefCell::new(Vec::new()),
+            in_flight: RefCell::new(Vec::new()),
+            recent: RefCell::new(Vec::new()),
+            flush_scheduled: Cell::new(false),
+        });
+        POLLERS.with(|pollers| pollers.borrow_mut().push(Rc::downgrade(&poller)));
+        Ok(poller)
+    }
+
+    /// Polls the status of `process_id`. The request may be shared with other
+    /// watches: a status that arrived at most `fresh_ms` ago is reused, and a
+    /// request on the wire for the same import is joined. `timeout_ms` and
+    /// `signal` bound this caller's wait either way.
+    ///
+    /// # Errors
+    ///
+    /// The poll's error, a timeout, or an aborted error when `signal` aborts.
+    pub async fn poll(self: &Rc<Self>, process_id: u64, timeout_ms: u64, fresh_ms: u64, signal: &JsValue) -> Outcome {
+        let now = js_sys::Date::now();
+        let fresh = self
+            .recent
+            .borrow()
+            .iter()
+            .find(|(id, at, _)| *id == process_id && now - at <= fresh_ms as f64)
+            .map(|(_, _, status)| status.clone());
+        if let Some(status) = fresh {
+            return Ok(status);
+        }
+
+        let slot = Rc::new(RefCell::new(None));
+        let mut wake = JsValue::UNDEFINED;
+        let woken = Promise::new(&mut |resolve, _| wake = resolve.into());
+        let waiter = Waiter {
+            process_id,
+            timeout_ms,
+            slot: slot.clone(),
+            wake: wake.unchecked_into(),
+        };
+        let mut in_flight = self.in_flight.borrow_mut();
+        if let Some((_, waiters)) = in_flight.iter_mut().find(|(id, _)| *id == process_id) {
+            waiters.push(waiter);
+        } else {
+            self.queue.borrow_mut().push(waiter);
+            self.schedule_flush();
+        }
+        drop(in_flight);
+
+        // The shared request has its own time limit, so this wait ends when it
+        // does; the extra second covers the rate limiter's queue.
+        let wait_ms = timeout_ms.saturating_add(1_000);
+        let start = Closure::once(move |_: JsValue| -> JsValue { woken.into() });
+        let promise = glue::settle_within(start.as_ref().unchecked_ref(), wait_ms as f64, signal);
+        // `settleWithin` calls `start` before it returns, so the closure may go.
+        drop(start);
+        let settled = JsFuture::from(promise).await;
+        let outcome = glue::get(&settled.unwrap_or(JsValue::UNDEFINED), "outcome").as_string();
+        match outcome.as_deref() {
+            Some("aborted") => Err(WatchError::aborted(format!("{GET_METHOD} was aborted because the watch stopped"))),
+            _ => slot
+                .borrow_mut()
+                .take()
+                .unwrap_or_else(|| Err(WatchError::request_timeout(GET_METHOD, timeout_ms))),
+        }
+    }
+
+    /// Sends the queued polls after the current task, so that watches falling
+    /// due in the same turn of the event loop share the requests.
+    fn schedule_flush(self: &Rc<Self>) {
+        if self.flush_scheduled.replace(true) {
+            return;
+        }
+        let poller = self.clone();
+        spawn_local(async move {
+            let _ = JsFuture::from(glue::sleep(0.0, &JsValue::UNDEFINED)).await;
+            poller.flush_scheduled.set(false);
+            let waiters = std::mem::take(&mut *poller.queue.borrow_mut());
+            poller.send_all(waiters).await;
+        });
+    }
+
+    async fn send_all(&self, waiters: Vec<Waiter>) {
+        let ids: Vec<u64> = waiters.iter().map(|waiter| waiter.process_id).collect();
+        let timeout_ms = waiters.iter().map(|waiter| waiter.timeout_ms).min().unwrap_or(30_000);
+        let batches = plan_batches(&ids);
+        {
+            let mut in_flight = self.in_flight.borrow_mut();
+            for waiter in waiters {
+                match in_flight.iter_mut().find(|(id, _)| *id == waiter.process_id) {
+                    Some((_, list)) => list.push(waiter),
+                    None => in_flight.push((waiter.process_id, vec![waiter])),
+                }
+            }
+        }
+
+        for ids in batches {
+            let outcomes: Vec<(u64, Outcome)> = if ids.len() > 1 && can_batch(&self.transport) {
+                self.send_batch(&ids, timeout_ms).await
+            } else {
+                let mut outcomes = Vec::with_capacity(ids.len());
+                for id in ids {
+                    outcomes.push((id, self.send_one(id, timeout_ms).await));
+                }
+                outcomes
+            };
+            for (id, outcome) in outcomes {
+                self.deliver(id, outcome);
+            }
+        }
+    }
+
+    /// Hands an outcome to every waiter of `process_id`, including those that
+    /// joined while the request was on the wire.
+    fn deliver(&self, process_id: u64, outcome: Outcome) {
+        let waiters = {
+            let mut in_flight = self.in_flight.borrow_mut();
+            let position = in_flight.iter().position(|(id, _)| *id == process_id);
+            position.map(|position| in_flight.swap_remove(position).1).unwrap_or_default()
+        };
+        if let Ok(status) = &outcome {
+            let mut recent = self.recent.borrow_mut();
+            recent.retain(|(id, _, _)| *id != process_id);
+            recent.push((process_id, js_sys::Date::now(), status.clone()));
+        }
+        for waiter in waiters {
+            *waiter.slot.borrow_mut() = Some(outcome.clone());
+            // OK to ignore: a promise's resolve function does not throw.
+            let _ = waiter.wake.call0(&JsValue::UNDEFINED);
+        }
+    }
+
+    async fn wait_for_bucket(&self) {
+        let wait_ms = self.bucket.borrow_mut().acquire(js_sys::Date::now());
+        if wait_ms > 0 {
+            let _ = JsFuture::from(glue::sleep(wait_ms as f64, &JsValue::UNDEFINED)).await;
+        }
+    }
+
+    async fn send_one(&self, process_id: u64, timeout_ms: u64) -> Outcome {
+        self.wait_for_bucket().await;
+        let params = Object::new();
+        glue::set(&params, "processId", &JsValue::from(process_id as f64));
+        let reply = self.transport.send(GET_METHOD, &params, timeout_ms, &JsValue::UNDEFINED).await?;
+        parse_reply(&reply, process_id)
+    }
+
+    async fn send_batch(&self, ids: &[u64], timeout_ms: u64) -> Vec<(u64, Outcome)> {
+        self.wait_for_bucket().await;
+        let cmd = Object::new();
+        for (key, command) in commands(ids) {
+            glue::set(&cmd, &key, &JsValue::from_str(&command));
+        }
+        let params = Object::new();
+        glue::set(&params, "cmd", &cmd);
+        glue::set(&params, "halt", &JsValue::from(0));
+
+        let reply = self.transport.send(BATCH_METHOD, &params, timeout_ms, &JsValue::UNDEFINED).await;
+        let outcomes = reply.and_then(|reply| {
+            split_response(reply.http_status, &reply.body, ids, js_sys::Date::now())
+                .map_err(|error| with_hint(error, reply.retry_after_ms))
+        });
+        match outcomes {
+            Ok(outcomes) => ids.iter().copied().zip(outcomes).collect(),
+            Err(error) => ids.iter().map(|id| (*id, Err(error.clone()))).collect(),
+        }
+    }
+}
+
+/// Whether the transport can send `batch`. A caller's function may reach a
+/// backend that only knows `configuration.import.get`, so it polls one by one.
+fn can_batch(transport: &Transport) -> bool {
+    !matches!(transport, Transport::Function(_))
+}
+
+fn parse_reply(reply: &Reply, process_id: u64) -> Outcome {
+    parse_get_response(reply.http_status, &reply.body, Some(process_id), js_sys::Date::now())
+        .map_err(|error| with_hint(error, reply.retry_after_ms))
+}
+
+/// Adds the transport's `Retry-After` hint to an error that has none.
+fn with_hint(error: WatchError, hint: Option<u64>) -> WatchError {
+    match (error.retry_after_ms, hint) {
+        (None, Some(_)) => error.with_retry_after_ms(hint),
+        _ => error,
+    }
+}
+

@@ -1,0 +1,1060 @@
+//! When to poll next.
+//!
+//! An import advances only when the portal runs its agent, so a poll between
+//! two runs costs a request and shows nothing new. [`ScheduleKind::Agent`]
+//! predicts the next run from the runs it has seen and polls just after it:
+//!
+//! - Status `S` on the first poll means the first run comes 60 s after
+//!   `register`, which is taken to be when the watch started.
+//! - A poll that returns a changed status bounds a run: it came after the
+//!   previous poll, at least one agent interval after the run before it, and
+//!   no later than this poll.
+//! - Runs on a steady clock (the agent interval itself, or cron ticks, which
+//!   put runs about 120 s apart) are evenly spaced. A weighted line through
+//!   them predicts the next run.
+//! - Runs that page hits trigger are spaced unevenly. The search for the next
+//!   one then starts one agent interval after the previous run, with steps
+//!   sized by how late recent runs came.
+//! - While a run is overdue the polls come at short steps, which grow
+//!   geometrically the longer it is overdue.
+//!
+//! Every delay lies in `[min_interval_ms, interval_ms]`, so with the default
+//! 60 s upper bound a cron-driven portal still costs two polls per run.
+//! `examples/schedule_bench.rs` compares the policies on simulated agents.
+
+use crate::status::{ImportStatus, StatusCode};
+
+/// The interval of the agent that advances an import, in milliseconds.
+///
+/// `configuration.import.register` adds the agent with a 60 s interval and a
+/// first run 60 s after the call (`Bitrix\Rest\Configuration\Action\Base::register`
+/// in the `rest` module passes 60 and `time() + 60` to `CAgent::AddAgent`).
+/// The agent is not periodic (`IS_PERIOD = N`), so the next run is due 60 s
+/// after the previous run ends, and the portal's trigger (cron or page hits)
+/// can make it later still. The method's documentation says that checking
+/// the status more often than once a minute is pointless.
+pub const AGENT_INTERVAL_MS: u64 = 60_000;
+
+/// The default minimum time between polls while the page is hidden, in
+/// milliseconds.
+pub const HIDDEN_TAB_INTERVAL_MS: u64 = 300_000;
+
+/// Which polling policy a watch uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScheduleKind {
+    /// Poll every `interval_ms`.
+    Fixed,
+    /// Follow the portal agent's cadence.
+    Agent,
+}
+
+/// The settings of a [`Schedule`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScheduleConfig {
+    /// The policy.
+    pub kind: ScheduleKind,
+    /// The upper bound between two polls, in milliseconds.
+    pub interval_ms: u64,
+    /// The lower bound between two polls, in milliseconds.
+    pub min_interval_ms: u64,
+}
+
+/// The polling schedule of one watch.
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    config: ScheduleConfig,
+    agent: AgentModel,
+}
+
+impl Schedule {
+    /// Creates a schedule for a watch that starts at `started_at_ms`.
+    pub fn new(config: ScheduleConfig, started_at_ms: f64) -> Schedule {
+        Schedule {
+            config,
+            agent: AgentModel::new(started_at_ms),
+        }
+    }
+
+    /// Returns the delay in milliseconds before the next poll, after a
+    /// successful poll at `now_ms` returned `status`. `changed` is whether
+    /// that status differs from the previous one.
+    ///
+    /// The delay always lies in `[min_interval_ms, interval_ms]`, except that
+    /// `interval_ms` wins when it is the smaller of the two.
+    pub fn next_delay_ms(&mut self, now_ms: f64, status: &ImportStatus, changed: bool) -> u64 {
+        let delay_ms = match self.config.kind {
+            ScheduleKind::Fixed => self.config.interval_ms as f64,
+            ScheduleKind::Agent => self.agent.next_delay_ms(
+                now_ms,
+                status.code,
+                changed,
+                self.config.interval_ms as f64,
+            ),
+        };
+        clamp_delay_ms(delay_ms, &self.config)
+    }
+
+    /// Returns the estimated time between two agent runs in milliseconds,
+    /// or `None` until the runs show a steady period.
+    pub fn period_ms(&self) -> Option<f64> {
+        self.agent.steady_fit().map(|fit| fit.period.at_ms)
+    }
+
+    /// Returns the predicted time of the next agent run in the clock of
+    /// `now_ms`, or `None` while the schedule has no estimate.
+    pub fn expected_run_ms(&self) -> Option<f64> {
+        self.agent.next_run.map(|run| run.at_ms)
+    }
+}
+
+/// Returns the delay to use while the page is hidden: at least
+/// `hidden_interval_ms` (see [`HIDDEN_TAB_INTERVAL_MS`]), because the
+/// progress is not on screen then. A visible page keeps `delay_ms`.
+pub fn hidden_tab_delay_ms(delay_ms: u64, hidden: bool, hidden_interval_ms: u64) -> u64 {
+    if hidden {
+        delay_ms.max(hidden_interval_ms)
+    } else {
+        delay_ms
+    }
+}
+
+/// Rounds `delay_ms` and bounds it by the configured interval. NaN reads as
+/// the upper bound, so a broken estimate never turns into a tight loop.
+fn clamp_delay_ms(delay_ms: f64, config: &ScheduleConfig) -> u64 {
+    let ceiling = config.interval_ms;
+    let floor = config.min_interval_ms.min(ceiling);
+    let delay = if delay_ms.is_nan() {
+        ceiling
+    } else {
+        // `as` saturates: negative values become 0 and huge ones u64::MAX.
+        delay_ms.round() as u64
+    };
+    delay.max(floor).min(ceiling)
+}
+
+// NOTE: the constants of the agent-aware policy below are tuned on the
+// simulated agents of `examples/schedule_bench.rs`, not measured on portals.
+
+/// How long after the earliest expected run the schedule polls, in
+/// milliseconds. A run takes a moment to write its status, and the clocks of
+/// the page and the portal differ a little.
+const RUN_MARGIN_MS: f64 = 1_000.0;
+
+/// How far the first run may be from 60 s after the watch started, in
+/// milliseconds, when the watch starts right after `register`. The agent's
+/// start time is stored in whole seconds.
+const FIRST_RUN_UNCERTAINTY_MS: f64 = 1_000.0;
+
+/// The shortest step between polls while the schedule searches for a run,
+/// in milliseconds.
+const MIN_SEARCH_STEP_MS: f64 = 2_000.0;
+
+/// While the schedule searches for a run, each step is at least this share of
+/// the time since the earliest expected run, so the polls thin out
+/// geometrically the later the run is.
+const SEARCH_GROWTH: f64 = 0.5;
+
+/// While the schedule searches for a run, each step is at least this share of
+/// the mean lateness of recent runs, so an agent that runs on page hits is
+/// searched with coarser steps than one that runs like clockwork.
+const LATENESS_STEP_SHARE: f64 = 1.0 / 3.0;
+
+/// How many recent runs the estimates use.
+const RUN_HISTORY: usize = 9;
+
+/// A gap known to within this many milliseconds is precise enough to predict
+/// the next run from on its own.
+const PRECISE_GAP_MS: f64 = 4_000.0;
+
+/// The minimum standard deviation the fit of a steady agent assumes for a run
+/// time, in milliseconds, so that a run known exactly gets a finite weight.
+const FIT_FLOOR_MS: f64 = 250.0;
+
+/// How much two gaps between runs may differ and still count as one period,
+/// in milliseconds. Cron-driven runs land a few seconds after their tick.
+const GAP_TOLERANCE_MS: f64 = 3_000.0;
+
+/// After this many runs in a row that the first poll of their search saw,
+/// the schedule polls once [`PROBE_LEAD_MS`] before the search. Such a poll
+/// only bounds the run from above, so a prediction that is too late would
+/// otherwise never be noticed.
+const PROBE_AFTER_RUNS: u32 = 8;
+
+/// The point in the predicted window of a steady agent where the search
+/// starts, as a share of the window's half-width past its start.
+const STEADY_START_SHARE: f64 = 0.5;
+
+/// How far before the search the checking poll comes, in milliseconds.
+const PROBE_LEAD_MS: f64 = 10_000.0;
+
+/// A time known to lie within `at_ms ± uncertainty_ms`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Estimate {
+    at_ms: f64,
+    uncertainty_ms: f64,
+}
+
+impl Estimate {
+    /// Creates the estimate of a time known to lie in `[from_ms, to_ms]`.
+    fn between(from_ms: f64, to_ms: f64) -> Estimate {
+        Estimate {
+            at_ms: from_ms + (to_ms - from_ms) / 2.0,
+            uncertainty_ms: (to_ms - from_ms) / 2.0,
+        }
+    }
+
+    fn earliest_ms(&self) -> f64 {
+        self.at_ms - self.uncertainty_ms
+    }
+
+    fn latest_ms(&self) -> f64 {
+        self.at_ms + self.uncertainty_ms
+    }
+}
+
+/// One agent run that a poll saw.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    estimate: Estimate,
+    /// A time the run certainly came after: the poll before it, or one
+    /// agent interval after the run before it.
+    after_ms: f64,
+}
+
+/// A line through evenly spaced runs: run time against run number.
+#[derive(Clone, Copy, Debug)]
+struct SteadyFit {
+    period: Estimate,
+    next_run: Estimate,
+}
+
+impl SteadyFit {
+    /// Fits `runs` by weighted least squares, weighting each run by the
+    /// precision of its estimate, so that one run that a poll bracketed
+    /// tightly outweighs several that it did not. Returns `None` for fewer
+    /// than two runs or a degenerate fit.
+    fn of(runs: &[Run]) -> Option<SteadyFit> {
+        if runs.len() < 2 {
+            return None;
+        }
+        // A run bracketed within ±u has a standard deviation of u/√3.
+        let weight = |run: &Run| {
+            let deviation_ms = run.estimate.uncertainty_ms / 3f64.sqrt();
+            1.0 / (deviation_ms * deviation_ms + FIT_FLOOR_MS * FIT_FLOOR_MS)
+        };
+        let mut total_weight = 0.0;
+        let mut mean_number = 0.0;
+        let mut mean_time_ms = 0.0;
+        for (number, run) in runs.iter().enumerate() {
+            let w = weight(run);
+            total_weight += w;
+            mean_number += w * number as f64;
+            mean_time_ms += w * run.estimate.at_ms;
+        }
+        mean_number /= total_weight;
+        mean_time_ms /= total_weight;
+
+        let mut spread = 0.0;
+        let mut covariance = 0.0;
+        for (number, run) in runs.iter().enumerate() {
+            let offset = number as f64 - mean_number;
+            spread += weight(run) * offset * offset;
+            covariance += weight(run) * offset * (run.estimate.at_ms - mean_time_ms);
+        }
+        if !(spread > 0.0 && spread.is_finite()) {
+            return None;
+        }
+        let period_ms = covariance / spread;
+
+        // Runs that stray from the line by more than their own uncertainty,
+        // such as cron runs that land a few seconds after their tick, widen
+        // the predicted window.
+        let largest_residual_ms = runs
+            .iter()
+            .enumerate()
+            .map(|(number, run)| {
+                let fitted_ms = mean_time_ms + period_ms * (number as f64 - mean_number);
+                (run.estimate.at_ms - fitted_ms).abs() - run.estimate.uncertainty_ms
+            })
+            .fold(0.0, f64::max);
+        let next_number = runs.len() as f64;
+        let next_offset = next_number - mean_number;
+        let next_deviation_ms = (1.0 / total_weight + next_offset * next_offset / spread).sqrt();
+
+        Some(SteadyFit {
+            period: Estimate {
+                at_ms: period_ms,
+                uncertainty_ms: 3f64.sqrt() / spread.sqrt(),
+            },
+            next_run: Estimate {
+                at_ms: mean_time_ms + period_ms * next_offset,
+                uncertainty_ms: 3f64.sqrt() * next_deviation_ms + largest_residual_ms,
+            },
+        })
+    }
+}
+
+/// The agent's runs as the polls bounded them, and the predictions made from
+/// them. Every time is in milliseconds in the clock of `now_ms`.
+#[derive(Clone, Debug)]
+struct AgentModel {
+    started_at_ms: f64,
+    /// The time of the previous successful poll.
+    previous_poll_ms: Option<f64>,
+    /// Recent runs, oldest first.
+    runs: Vec<Run>,
+    /// The window in which the next run is expected; `None` while the phase
+    /// is unknown.
+    next_run: Option<Estimate>,
+    /// When the search for a run of unknown phase began.
+    search_since_ms: f64,
+    /// How long after the start of its window each recent run came, oldest first.
+    lateness_ms: Vec<f64>,
+    /// Runs in a row that no poll shortly before them bracketed.
+    unchecked_runs: u32,
+}
+
+impl AgentModel {
+    fn new(started_at_ms: f64) -> AgentModel {
+        AgentModel {
+            started_at_ms,
+            previous_poll_ms: None,
+            runs: Vec::with_capacity(RUN_HISTORY),
+            next_run: None,
+            search_since_ms: started_at_ms,
+            lateness_ms: Vec::with_capacity(RUN_HISTORY),
+            unchecked_runs: 0,
+        }
+    }
+
+    fn next_delay_ms(
+        &mut self,
+        now_ms: f64,
+        code: StatusCode,
+        changed: bool,
+        interval_ms: f64,
+    ) -> f64 {
+        if !now_ms.is_finite() {
+            return interval_ms;
+        }
+        self.observe(now_ms, code, changed);
+        self.plan_delay_ms(now_ms)
+    }
+
+    /// Updates the estimates with the outcome of the poll at `now_ms`.
+    fn observe(&mut self, now_ms: f64, code: StatusCode, changed: bool) {
+        let previous_poll_ms = self.previous_poll_ms.replace(now_ms);
+        let Some(previous_poll_ms) = previous_poll_ms else {
+            // The first poll. Status S means the agent has not run yet, and
+            // its first run comes 60 s after `register`, which usually just
+            // preceded the watch. Any other status shows that a run happened
+            // at some unknown time, so the phase is unknown.
+            // NOTE: a watch that starts well after `register` while the status
+            // is still S expects the first run too late by that offset. The
+            // probe polls and the early lean of unchecked runs move the phase
+            // back over the next runs.
+            if code == StatusCode::S {
+                let registered_ms = if self.started_at_ms.is_finite() {
+                    self.started_at_ms
+                } else {
+                    now_ms
+                };
+                self.next_run = Some(Estimate {
+                    at_ms: registered_ms + AGENT_INTERVAL_MS as f64,
+                    uncertainty_ms: FIRST_RUN_UNCERTAINTY_MS,
+                });
+            }
+            self.search_since_ms = now_ms;
+            return;
+        };
+        if now_ms < previous_poll_ms {
+            // The clock went back, so the run times are in another frame.
+            self.runs.clear();
+            self.next_run = None;
+            self.search_since_ms = now_ms;
+            return;
+        }
+        if changed {
+            self.record_run(previous_poll_ms, now_ms);
+        }
+    }
+
+    /// Records the run that the poll at `now_ms` saw.
+    ///
+    /// NOTE: a change counts as one run. Polls more than one agent interval
+    /// apart (an `interval_ms` above 60 s, or a hidden page) can see two runs
+    /// as one, which makes the gap look longer than it is.
+    fn record_run(&mut self, previous_poll_ms: f64, now_ms: f64) {
+        // The poll only bounds the run: it came after the previous poll, at
+        // least one agent interval after the run before it, and no later
+        // than now.
+        let mut after_ms = previous_poll_ms;
+        if let Some(last_run) = self.runs.last() {
+            after_ms = after_ms.max(last_run.after_ms + AGENT_INTERVAL_MS as f64);
+        }
+        let after_ms = after_ms.min(now_ms);
+        let mut estimate = Estimate::between(after_ms, now_ms);
+
+        if let Some(window) = self.next_run {
+            // A poll shortly before or inside the window that saw nothing
+            // confirms that the run did not come well before the window.
+            let checked = previous_poll_ms >= window.earliest_ms() - PROBE_LEAD_MS;
+            if checked {
+                self.unchecked_runs = 0;
+            } else {
+                self.unchecked_runs = self.unchecked_runs.saturating_add(1);
+            }
+            // Where the prediction overlaps the bounds, the overlap is the
+            // better estimate, which keeps the phase of a steady agent. An
+            // unchecked run may have come before the window, so its estimate
+            // leans early. A prediction that is too early then shows as a
+            // poll that comes too soon, while one that is too late would
+            // never show.
+            let mut window_start_ms = window.earliest_ms();
+            if !checked {
+                window_start_ms -= RUN_MARGIN_MS / 2.0;
+            }
+            let from_ms = after_ms.max(window_start_ms);
+            let to_ms = now_ms.min(window.latest_ms());
+            if from_ms <= to_ms {
+                estimate = Estimate::between(from_ms, to_ms);
+            }
+            push_recent(
+                &mut self.lateness_ms,
+                (estimate.at_ms - window.earliest_ms()).max(0.0),
+            );
+        }
+
+        let run = Run { estimate, after_ms };
+        if self.runs.len() >= RUN_HISTORY {
+            self.runs.remove(0);
+        }
+        self.runs.push(run);
+        self.next_run = Some(self.predict(run.estimate));
+    }
+
+    fn predict(&self, last_run: Estimate) -> Estimate {
+        if let Some(steady) = self.steady_fit() {
+            return steady.next_run;
+        }
+        // Until a steady period shows, the agent interval, the shortest
+        // possible gap, is the prediction, and the search finds the run.
+        Estimate {
+            at_ms: last_run.at_ms + AGENT_INTERVAL_MS as f64,
+            uncertainty_ms: last_run.uncertainty_ms,
+        }
+    }
+
+    /// Fits the runs of an agent on a steady clock (the agent interval
+    /// itself, or cron), whose runs are evenly spaced. Returns `None` for
+    /// runs that page hits trigger, which are spaced unevenly, and while one
+    /// imprecise gap is all the evidence.
+    fn steady_fit(&self) -> Option<SteadyFit> {
+        if self.runs_look_irregular() {
+            return None;
+        }
+
+        // Extend the span backwards while each older gap matches the period
+        // that the newer runs show.
+        let last = self.runs.last()?;
+        let mut period: Option<Estimate> = None;
+        let mut gaps_in_span = 0usize;
+        let mut precise = false;
+        for (older, gap) in self.runs.iter().zip(self.gaps()).rev() {
+            if let Some(period) = period {
+                let allowed = gap.uncertainty_ms + period.uncertainty_ms + GAP_TOLERANCE_MS;
+                if (gap.at_ms - period.at_ms).abs() > allowed {
+                    break;
+                }
+            }
+            gaps_in_span += 1;
+            precise |= gap.uncertainty_ms <= PRECISE_GAP_MS;
+            let span = gaps_in_span as f64;
+            period = Some(Estimate {
+                at_ms: (last.estimate.at_ms - older.estimate.at_ms) / span,
+                uncertainty_ms: (last.estimate.uncertainty_ms + older.estimate.uncertainty_ms)
+                    / span,
+            });
+        }
+        if gaps_in_span < 2 && !precise {
+            return None;
+        }
+        let span = self
+            .runs
+            .get(self.runs.len().checked_sub(gaps_in_span + 1)?..)?;
+        SteadyFit::of(span)
+    }
+
+    /// Returns the gaps between consecutive recent runs, oldest first.
+    fn gaps(&self) -> impl DoubleEndedIterator<Item = Estimate> + ExactSizeIterator + '_ {
+        self.runs
+            .iter()
+            .zip(self.runs.iter().skip(1))
+            .map(|(older, newer)| Estimate {
+                at_ms: newer.estimate.at_ms - older.estimate.at_ms,
+                uncertainty_ms: newer.estimate.uncertainty_ms + older.estimate.uncertainty_ms,
+            })
+    }
+
+    /// Returns whether the recent gaps between runs differ by more than their
+    /// measurement error explains, as they do when page hits trigger the agent.
+    fn runs_look_irregular(&self) -> bool {
+        let mut count = 0.0;
+        let mut uncertainty_sum_ms = 0.0;
+        let mut shortest_ms = f64::INFINITY;
+        let mut longest_ms = f64::NEG_INFINITY;
+        for gap in self.gaps() {
+            count += 1.0;
+            uncertainty_sum_ms += gap.uncertainty_ms;
+            shortest_ms = shortest_ms.min(gap.at_ms);
+            longest_ms = longest_ms.max(gap.at_ms);
+        }
+        if count < 2.0 {
+            return false;
+        }
+        (longest_ms - shortest_ms) / 2.0 > uncertainty_sum_ms / count + GAP_TOLERANCE_MS
+    }
+
+    /// Returns when the search for the next run starts. For an agent on a
+    /// steady clock it is a quarter into the predicted window. Otherwise the
+    /// window's width is only the previous run's uncertainty, and the search
+    /// starts in its middle. The start is never before
+    /// [`Self::earliest_possible_ms`].
+    fn search_start_ms(&self, window: Estimate, steady: bool) -> f64 {
+        let share = if steady { STEADY_START_SHARE } else { 1.0 };
+        let start_ms = window.earliest_ms() + share * window.uncertainty_ms;
+        start_ms.max(self.earliest_possible_ms())
+    }
+
+    /// Returns the time one agent interval after the earliest moment the
+    /// latest run can have happened. No run can come before it.
+    fn earliest_possible_ms(&self) -> f64 {
+        self.runs.last().map_or(f64::NEG_INFINITY, |last_run| {
+            last_run.after_ms + AGENT_INTERVAL_MS as f64
+        })
+    }
+
+    fn plan_delay_ms(&self, now_ms: f64) -> f64 {
+        let Some(window) = self.next_run else {
+            // The phase is unknown: search for the next run as if it were due now.
+            return search_step_ms(now_ms - self.search_since_ms, self.mean_lateness_ms());
+        };
+        // The first run's window comes from `register`, not from a period.
+        let steady = self.runs.is_empty() || self.steady_fit().is_some();
+        let start_ms = self.search_start_ms(window, steady);
+
+        if self.unchecked_runs >= PROBE_AFTER_RUNS {
+            let probe_ms = (start_ms - PROBE_LEAD_MS).max(self.earliest_possible_ms());
+            if now_ms < probe_ms {
+                return probe_ms - now_ms;
+            }
+        }
+        let target_ms = start_ms + RUN_MARGIN_MS;
+        if now_ms < target_ms {
+            // A wait above `interval_ms` is cut by the caller's clamp, and the
+            // next call plans again from there.
+            return target_ms - now_ms;
+        }
+
+        // A steady agent runs within the predicted window, while an irregular
+        // one is about as late as it was lately.
+        let expected_lateness_ms = if steady {
+            window.uncertainty_ms
+        } else {
+            self.mean_lateness_ms()
+        };
+        search_step_ms(now_ms - start_ms, expected_lateness_ms)
+    }
+
+    fn mean_lateness_ms(&self) -> f64 {
+        if self.lateness_ms.is_empty() {
+            return 0.0;
+        }
+        self.lateness_ms.iter().sum::<f64>() / self.lateness_ms.len() as f64
+    }
+}
+
+/// Returns the step between polls while searching for a run that was
+/// expected `searched_ms` ago and typically comes `expected_lateness_ms` late.
+fn search_step_ms(searched_ms: f64, expected_lateness_ms: f64) -> f64 {
+    ((searched_ms - expected_lateness_ms).max(0.0) * SEARCH_GROWTH)
+        .max(expected_lateness_ms * LATENESS_STEP_SHARE)
+        .max(MIN_SEARCH_STEP_MS)
+}
+
+/// Appends `value` to a history of at most [`RUN_HISTORY`] values.
+fn push_recent(history: &mut Vec<f64>, value: f64) {
+    if history.len() >= RUN_HISTORY {
+        history.remove(0);
+    }
+    history.push(value);
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
+
+    use super::*;
+    use crate::value::Value;
+
+    const START_MS: f64 = 1_733_317_200_000.0;
+    const SECOND_MS: f64 = 1_000.0;
+    const MINUTE_MS: f64 = 60_000.0;
+
+    fn status(letter: &str) -> ImportStatus {
+        let result = Value::Object(vec![(
+            "status".to_owned(),
+            Value::String(letter.to_owned()),
+        )]);
+        ImportStatus::from_result(&result, None, Some(42)).unwrap()
+    }
+
+    fn agent_config(interval_ms: u64) -> ScheduleConfig {
+        ScheduleConfig {
+            kind: ScheduleKind::Agent,
+            interval_ms,
+            min_interval_ms: 2_000,
+        }
+    }
+
+    /// Runs every `period_ms`, the first 60 s after `register` at `START_MS`.
+    fn runs_every(period_ms: f64, count: usize) -> Vec<f64> {
+        (0..count)
+            .map(|run| START_MS + MINUTE_MS + period_ms * run as f64)
+            .collect()
+    }
+
+    /// A watch on a fake clock: each poll sees the runs at or before the
+    /// current time, and the clock then moves by the delay the schedule returns.
+    struct Watch {
+        schedule: Schedule,
+        now_ms: f64,
+        runs_seen: Option<usize>,
+        /// `(time, runs seen)` of every poll.
+        polls: Vec<(f64, usize)>,
+    }
+
+    impl Watch {
+        fn new(config: ScheduleConfig, start_ms: f64) -> Watch {
+            Watch {
+                schedule: Schedule::new(config, start_ms),
+                now_ms: start_ms,
+                runs_seen: None,
+                polls: Vec::new(),
+            }
+        }
+
+        /// Polls once and returns the delay before the next poll.
+        fn poll(&mut self, runs_ms: &[f64]) -> u64 {
+            let runs_seen = runs_ms
+                .iter()
+                .filter(|&&run_ms| run_ms <= self.now_ms)
+                .count();
+            let code = if runs_seen == 0 { "S" } else { "P" };
+            let changed = self.runs_seen != Some(runs_seen);
+            self.runs_seen = Some(runs_seen);
+            self.polls.push((self.now_ms, runs_seen));
+            let delay_ms = self
+                .schedule
+                .next_delay_ms(self.now_ms, &status(code), changed);
+            self.now_ms += delay_ms as f64;
+            delay_ms
+        }
+
+        /// Polls until a poll has seen `count` runs, and returns the delay
+        /// that poll asked for.
+        fn poll_until_seen(&mut self, runs_ms: &[f64], count: usize) -> u64 {
+            for _ in 0..10_000 {
+                let delay_ms = self.poll(runs_ms);
+                if self.runs_seen >= Some(count) {
+                    return delay_ms;
+                }
+            }
+            panic!("no poll saw {count} runs: {:?}", self.polls);
+        }
+
+        /// For each run, the time from the run to the first poll that saw it.
+        fn delays_ms(&self, runs_ms: &[f64]) -> Vec<f64> {
+            runs_ms
+                .iter()
+                .map(|&run_ms| {
+                    let (poll_ms, _) = self
+                        .polls
+                        .iter()
+                        .find(|(poll_ms, _)| *poll_ms >= run_ms)
+                        .expect("a poll after the run");
+                    poll_ms - run_ms
+                })
+                .collect()
+        }
+    }
+
+    /// A small deterministic generator for irregular agents and random inputs.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next_f64(&mut self) -> f64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    #[test]
+    fn fixed_policy_polls_at_interval() {
+        let config = ScheduleConfig {
+            kind: ScheduleKind::Fixed,
+            interval_ms: 15_000,
+            min_interval_ms: 2_000,
+        };
+        let mut schedule = Schedule::new(config, START_MS);
+
+        assert_eq!(schedule.next_delay_ms(START_MS, &status("S"), true), 15_000);
+        assert_eq!(
+            schedule.next_delay_ms(START_MS + 15_000.0, &status("P"), true),
+            15_000
+        );
+        assert_eq!(
+            schedule.next_delay_ms(START_MS + 30_000.0, &status("P"), false),
+            15_000
+        );
+    }
+
+    #[test]
+    fn nothing_polled_before_first_run() {
+        let mut schedule = Schedule::new(agent_config(300_000), START_MS);
+
+        let delay_ms = schedule.next_delay_ms(START_MS, &status("S"), true);
+
+        // The first run comes 60 s after `register`, and the poll just after it.
+        assert!((60_000..=61_500).contains(&delay_ms), "{delay_ms} ms");
+    }
+
+    #[test]
+    fn first_run_wait_capped_by_interval() {
+        let mut schedule = Schedule::new(agent_config(20_000), START_MS);
+
+        assert_eq!(schedule.next_delay_ms(START_MS, &status("S"), true), 20_000);
+        assert_eq!(
+            schedule.next_delay_ms(START_MS + 20_000.0, &status("S"), false),
+            20_000
+        );
+        assert_eq!(
+            schedule.next_delay_ms(START_MS + 40_000.0, &status("S"), false),
+            20_000
+        );
+    }
+
+    #[test]
+    fn late_start_searches_at_once() {
+        // A watch that starts long after `register` sees P and cannot know
+        // when the next run comes, so it must not wait a whole interval.
+        let mut schedule = Schedule::new(agent_config(60_000), START_MS);
+
+        assert_eq!(schedule.next_delay_ms(START_MS, &status("P"), true), 2_000);
+        assert_eq!(schedule.expected_run_ms(), None);
+    }
+
+    #[test]
+    fn late_start_finds_phase() {
+        let runs_ms: Vec<f64> = (0..20)
+            .map(|run| START_MS + 37_000.0 + MINUTE_MS * run as f64)
+            .collect();
+        let mut watch = Watch::new(agent_config(60_000), START_MS + 40_000.0);
+
+        watch.poll_until_seen(&runs_ms, runs_ms.len());
+
+        let delays = watch.delays_ms(&runs_ms[10..]);
+        assert!(
+            delays.iter().all(|&delay| delay <= 2.0 * SECOND_MS),
+            "delays: {delays:?}"
+        );
+    }
+
+    #[test]
+    fn exact_agent_seen_after_each_run() {
+        let runs_ms = runs_every(MINUTE_MS, 20);
+        let mut watch = Watch::new(agent_config(60_000), START_MS + 500.0);
+
+        watch.poll_until_seen(&runs_ms, runs_ms.len());
+
+        let delays = watch.delays_ms(&runs_ms);
+        assert!(
+            delays.iter().all(|&delay| delay <= 2.0 * SECOND_MS),
+            "delays: {delays:?}"
+        );
+        // One poll at the start, one per run, and a few that check the phase.
+        assert!(
+            watch.polls.len() <= 26,
+            "{} polls: {:?}",
+            watch.polls.len(),
+            watch.polls
+        );
+    }
+
+    #[test]
+    fn learns_cron_period() {
+        // Cron fires every minute, and the agent is due 60 s after its
+        // previous run ended, so it runs on every second tick.
+        let runs_ms = runs_every(2.0 * MINUTE_MS, 12);
+        let mut watch = Watch::new(agent_config(180_000), START_MS);
+
+        assert_eq!(watch.schedule.period_ms(), None);
+        watch.poll_until_seen(&runs_ms, runs_ms.len());
+
+        let period_ms = watch.schedule.period_ms().expect("a learned period");
+        assert!(
+            (period_ms - 2.0 * MINUTE_MS).abs() <= SECOND_MS,
+            "period {period_ms} ms"
+        );
+    }
+
+    #[test]
+    fn learned_cron_period_saves_polls() {
+        let runs_ms = runs_every(2.0 * MINUTE_MS, 20);
+        let mut watch = Watch::new(agent_config(180_000), START_MS);
+
+        watch.poll_until_seen(&runs_ms, runs_ms.len());
+
+        let delays = watch.delays_ms(&runs_ms[8..]);
+        assert!(
+            delays.iter().all(|&delay| delay <= 3.0 * SECOND_MS),
+            "delays: {delays:?}"
+        );
+        let polls_after_learning = watch.polls.iter().filter(|(_, seen)| *seen >= 8).count();
+        assert!(
+            polls_after_learning <= 12 + 3,
+            "{polls_after_learning} polls for the last 12 runs: {:?}",
+            watch
+                .polls
+                .iter()
+                .map(|(at, seen)| ((at - START_MS) / SECOND_MS, *seen))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn polls_just_after_expected_run() {
+        let runs_ms = runs_every(MINUTE_MS, 7);
+        let mut watch = Watch::new(agent_config(300_000), START_MS);
+        watch.poll_until_seen(&runs_ms, 5);
+
+        let expected_ms = watch.schedule.expected_run_ms().expect("a prediction");
+        let next_poll_ms = watch.now_ms;
+
+        let sixth_run_ms = runs_ms[5];
+        assert!(
+            (expected_ms - sixth_run_ms).abs() <= SECOND_MS,
+            "expected {} s off",
+            (expected_ms - sixth_run_ms) / SECOND_MS
+        );
+        assert!(
+            next_poll_ms >= sixth_run_ms - SECOND_MS,
+            "poll {} s before the run",
+            (sixth_run_ms - next_poll_ms) / SECOND_MS
+        );
+        assert!(
+            next_poll_ms <= sixth_run_ms + 2.0 * SECOND_MS,
+            "poll {} s after the run",
+            (next_poll_ms - sixth_run_ms) / SECOND_MS
+        );
+    }
+
+    #[test]
+    fn overdue_run_polled_densely() {
+        // The agent runs five times on time and then stalls.
+        let runs_ms = runs_every(MINUTE_MS, 5);
+        let mut watch = Watch::new(agent_config(300_000), START_MS);
+        let wait_ms = watch.poll_until_seen(&runs_ms, 5);
+        assert!(
+            wait_ms >= 55_000,
+            "the wait for the next run is {wait_ms} ms"
+        );
+
+        let steps: Vec<u64> = (0..4).map(|_| watch.poll(&runs_ms)).collect();
+
+        assert!(steps.iter().all(|&step| step <= 5_000), "steps: {steps:?}");
+        assert!(
+            steps.windows(2).all(|pair| pair[0] <= pair[1]),
+            "steps: {steps:?}"
+        );
+    }
+
+    #[test]
+    fn very_late_run_backs_off() {
+        let runs_ms = runs_every(MINUTE_MS, 5);
+        let mut watch = Watch::new(agent_config(300_000), START_MS);
+        watch.poll_until_seen(&runs_ms, 5);
+        let overdue_from_ms = runs_ms[4] + MINUTE_MS;
+
+        let mut steps = Vec::new();
+        while watch.now_ms < overdue_from_ms + 30.0 * MINUTE_MS {
+            steps.push((watch.now_ms - overdue_from_ms, watch.poll(&runs_ms)));
+        }
+
+        // Steps grow with the lateness and end at the interval.
+        assert!(
+            steps.windows(2).all(|pair| pair[0].1 <= pair[1].1),
+            "steps: {steps:?}"
+        );
+        let (_, last_step) = steps.last().copied().unwrap();
+        assert_eq!(last_step, 300_000);
+        assert!(
+            steps.len() <= 20,
+            "{} polls in 30 min: {steps:?}",
+            steps.len()
+        );
+        let ten_minutes_late = steps
+            .iter()
+            .find(|(late_ms, _)| *late_ms >= 10.0 * MINUTE_MS)
+            .unwrap();
+        assert!(
+            ten_minutes_late.1 >= 2 * 60_000,
+            "step {} ms at 10 min late",
+            ten_minutes_late.1
+        );
+    }
+
+    #[test]
+    fn irregular_agent_searched_from_interval() {
+        // Page hits trigger the agent: 60 s after a run it waits for the
+        // next hit, which comes after a random delay.
+        let mut random = Lcg(7);
+        let mut runs_ms = Vec::new();
+        let mut previous_ms = START_MS;
+        for _ in 0..20 {
+            previous_ms += MINUTE_MS + 90.0 * SECOND_MS * random.next_f64();
+            runs_ms.push(previous_ms);
+        }
+        let mut watch = Watch::new(agent_config(60_000), START_MS);
+
+        watch.poll_until_seen(&runs_ms, runs_ms.len());
+
+        assert_eq!(
+            watch.schedule.period_ms(),
+            None,
+            "irregular runs must not look steady"
+        );
+        // After a run that two polls bracketed closely, nothing is polled
+        // for nearly the agent interval, when no run can come.
+        for pair in watch.polls.windows(3) {
+            let [(before_ms, seen_before), (seen_at_ms, seen), (next_ms, _)] =
+                [pair[0], pair[1], pair[2]];
+            if seen > seen_before && seen_at_ms - before_ms <= 10.0 * SECOND_MS {
+                assert!(
+                    next_ms - seen_at_ms >= 50.0 * SECOND_MS,
+                    "poll {} s after a run: {:?}",
+                    (next_ms - seen_at_ms) / SECOND_MS,
+                    watch.polls
+                );
+            }
+        }
+        let polls_per_run = watch.polls.len() as f64 / runs_ms.len() as f64;
+        assert!(
+            polls_per_run <= 6.0,
+            "{polls_per_run} polls per run: {:?}",
+            watch.polls
+        );
+        let delays = watch.delays_ms(&runs_ms[5..]);
+        let mean_delay_ms = delays.iter().sum::<f64>() / delays.len() as f64;
+        assert!(mean_delay_ms <= 15.0 * SECOND_MS, "delays: {delays:?}");
+    }
+
+    #[test]
+    fn delays_respect_bounds() {
+        let configs = [
+            (60_000, 2_000),
+            (300_000, 2_000),
+            (10_000, 2_000),
+            (5_000, 30_000),
+            (0, 0),
+            (u64::MAX, 0),
+            (1, u64::MAX),
+        ];
+        let mut random = Lcg(11);
+        for (interval_ms, min_interval_ms) in configs {
+            let config = ScheduleConfig {
+                kind: ScheduleKind::Agent,
+                interval_ms,
+                min_interval_ms,
+            };
+            let floor = min_interval_ms.min(interval_ms);
+            let mut schedule = Schedule::new(config, START_MS);
+            let mut now_ms = START_MS;
+            for round in 0..500 {
+                let code = if random.next_f64() < 0.1 { "S" } else { "P" };
+                let changed = random.next_f64() < 0.3;
+                let delay_ms = schedule.next_delay_ms(now_ms, &status(code), changed);
+                assert!(
+                    delay_ms >= floor && delay_ms <= interval_ms,
+                    "interval {interval_ms}, min {min_interval_ms}, round {round}: {delay_ms} ms"
+                );
+                // Real delays, with jitter, and now and then a clock that jumps.
+                now_ms += (delay_ms.min(10_000_000) as f64) * (0.5 + random.next_f64());
+                if round % 97 == 0 {
+                    now_ms -= 3_600_000.0;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn non_finite_times_use_interval() {
+        let mut schedule = Schedule::new(agent_config(60_000), f64::NAN);
+
+        assert_eq!(schedule.next_delay_ms(f64::NAN, &status("S"), true), 60_000);
+        assert_eq!(
+            schedule.next_delay_ms(f64::INFINITY, &status("P"), true),
+            60_000
+        );
+        let delay_ms = schedule.next_delay_ms(START_MS, &status("S"), true);
+        assert!((58_000..=60_000).contains(&delay_ms), "{delay_ms} ms");
+    }
+
+    #[test]
+    fn clock_going_back_resets_phase() {
+        let runs_ms = runs_every(MINUTE_MS, 5);
+        let mut watch = Watch::new(agent_config(60_000), START_MS);
+        watch.poll_until_seen(&runs_ms, 5);
+        assert!(watch.schedule.expected_run_ms().is_some());
+
+        let delay_ms = watch
+            .schedule
+            .next_delay_ms(START_MS - MINUTE_MS, &status("P"), false);
+
+        assert_eq!(watch.schedule.expected_run_ms(), None);
+        assert_eq!(delay_ms, 2_000);
+    }
+
+    #[test]
+    fn hidden_tab_polls_rarely() {
+        assert_eq!(
+            hidden_tab_delay_ms(2_000, true, HIDDEN_TAB_INTERVAL_MS),
+            300_000
+        );
+        assert_eq!(
+            hidden_tab_delay_ms(600_000, true, HIDDEN_TAB_INTERVAL_MS),
+            600_000
+        );
+        assert_eq!(hidden_tab_delay_ms(2_000, true, 0), 2_000);
+    }
+
+    #[test]
+    fn visible_tab_keeps_delay() {
+        assert_eq!(
+            hidden_tab_delay_ms(2_000, false, HIDDEN_TAB_INTERVAL_MS),
+            2_000
+        );
+        assert_eq!(
+            hidden_tab_delay_ms(600_000, false, HIDDEN_TAB_INTERVAL_MS),
+            600_000
+        );
+    }
+}
