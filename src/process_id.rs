@@ -12,7 +12,7 @@ pub enum ProcessIdInput<'a> {
     Number(f64),
     /// A string, expected to hold decimal digits.
     Text(&'a str),
-    /// Anything else, named by its type (`null`, `an object`, …).
+    /// Anything else, as a message shows it: `true`, `null`, `an object`, …
     Other(&'a str),
 }
 
@@ -44,7 +44,7 @@ const EXPECTED: &str = "expected a positive integer or a string of digits, \
 
 fn describe(input: ProcessIdInput<'_>) -> String {
     match input {
-        ProcessIdInput::Number(number) => number.to_string(),
+        ProcessIdInput::Number(number) => crate::value::js_number_text(number),
         ProcessIdInput::Text(text) => {
             let shown: String = text.chars().take(40).collect();
             let ellipsis = if text.chars().count() > 40 { "…" } else { "" };
@@ -99,5 +99,11 @@ mod tests {
              the processId that configuration.import.register returned"
         );
         assert!(parse_process_id(Other("null")).unwrap_err().message.starts_with("invalid processId null:"));
+    }
+
+    #[test]
+    fn error_shows_infinity_as_javascript_does() {
+        let error = parse_process_id(Number(f64::INFINITY)).unwrap_err();
+        assert!(error.message.starts_with("invalid processId Infinity:"), "{}", error.message);
     }
 }

@@ -65,6 +65,20 @@ impl Value {
     }
 }
 
+/// Formats a number for a message as JavaScript writes it where Rust does
+/// not: `Infinity` and `-Infinity` (Rust writes `inf` and `-inf`). Other
+/// numbers keep Rust's form, which matches JavaScript's for integers up to
+/// 10^21 and for plain decimals such as `1.5`.
+pub fn js_number_text(number: f64) -> String {
+    if number == f64::INFINITY {
+        "Infinity".to_owned()
+    } else if number == f64::NEG_INFINITY {
+        "-Infinity".to_owned()
+    } else {
+        number.to_string()
+    }
+}
+
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(ValueVisitor)
@@ -155,5 +169,20 @@ impl Serialize for Value {
                 map.end()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::js_number_text;
+
+    #[test]
+    fn numbers_read_as_in_javascript() {
+        assert_eq!(js_number_text(f64::INFINITY), "Infinity");
+        assert_eq!(js_number_text(f64::NEG_INFINITY), "-Infinity");
+        assert_eq!(js_number_text(f64::NAN), "NaN");
+        assert_eq!(js_number_text(1.5), "1.5");
+        assert_eq!(js_number_text(-1.0), "-1");
+        assert_eq!(js_number_text(2_147_483_648.0), "2147483648");
     }
 }

@@ -1,4 +1,5 @@
 #![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 //! The REST envelope and the parsing of a `configuration.import.get` result:
 //! errors in every form the portal sends them, bodies that are not envelopes,
 //! and status fields of unexpected shapes.

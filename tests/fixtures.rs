@@ -1,4 +1,5 @@
 #![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 //! Recorded `configuration.import.get` responses, one test per fixture file.
 //!
 //! Each fixture is a JSON file with `description`, `http_status`, and either

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 /// Converts an error into an instance of the JS `WatchError` class.
 pub fn to_js(error: &WatchError) -> JsValue {
     let code = error.code.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-    let http_status = error.http_status.map_or(JsValue::NULL, |status| JsValue::from(status));
+    let http_status = error.http_status.map_or(JsValue::NULL, JsValue::from);
     let retry_after_ms = error.retry_after_ms.map_or(JsValue::NULL, |ms| JsValue::from(ms as f64));
     let value: JsWatchError = JsWatchError::new(
         &error.message,

@@ -2,13 +2,17 @@
 //! watch could not use.
 
 use super::glue;
+use super::poller::RateLimit;
 use crate::error::WatchError;
 use crate::schedule::ScheduleKind;
+use crate::value::js_number_text;
 use crate::watch::{WatchConfig, MAX_TIMER_MS};
 use wasm_bindgen::prelude::*;
 
 /// Option names a `WatchOptions` object may have.
-const KNOWN_OPTIONS: [&str; 9] = [
+const KNOWN_OPTIONS: [&str; 11] = [
+    "hiddenIntervalMs",
+    "rateLimit",
     "client",
     "intervalMs",
     "minIntervalMs",
@@ -31,6 +35,8 @@ pub struct WatchOptions {
     pub signal: JsValue,
     /// The caller's `logger(level, message)`.
     pub logger: Option<js_sys::Function>,
+    /// The request rate of the client's poller.
+    pub rate_limit: RateLimit,
 }
 
 /// Reads and checks `options`; `extra` lists further keys that a caller
@@ -43,12 +49,15 @@ pub fn read_options(options: &JsValue, extra: &[&str]) -> Result<WatchOptions, W
             client: JsValue::UNDEFINED,
             signal: JsValue::UNDEFINED,
             logger: None,
+            rate_limit: RateLimit::STANDARD,
         });
     }
-    if !options.is_object() {
+    // An array passes `is_object`, but its keys would read as unknown options
+    // "0", "1", …, and an empty one would silently mean "no options".
+    if !options.is_object() || js_sys::Array::is_array(options) {
         return Err(WatchError::invalid_argument(format!(
-            "invalid options: expected an object, got {}",
-            type_of(options)
+            "invalid options {}: expected an object such as {{ client, intervalMs }}, or undefined",
+            show(options)
         )));
     }
 
@@ -117,12 +126,46 @@ pub fn read_options(options: &JsValue, extra: &[&str]) -> Result<WatchOptions, W
         )));
     };
 
+    if let Some(ms) = duration(options, "hiddenIntervalMs", 1)? {
+        config.hidden_interval_ms = ms;
+    }
+
     Ok(WatchOptions {
         config,
         client: glue::get(options, "client"),
         signal,
         logger,
+        rate_limit: read_rate_limit(&glue::get(options, "rateLimit"))?,
     })
+}
+
+/// Reads `rateLimit`: `"standard"` (2 requests/s, 50 queued), `"enterprise"`
+/// (5/s, 250), or `{perSecond, burst}`.
+fn read_rate_limit(value: &JsValue) -> Result<RateLimit, WatchError> {
+    if value.is_undefined() {
+        return Ok(RateLimit::STANDARD);
+    }
+    match value.as_string().as_deref() {
+        Some("standard") => return Ok(RateLimit::STANDARD),
+        Some("enterprise") => return Ok(RateLimit::ENTERPRISE),
+        _ => {}
+    }
+    let per_second = glue::get(value, "perSecond").as_f64();
+    let burst = glue::get(value, "burst").as_f64();
+    match (per_second, burst) {
+        (Some(per_second), Some(burst))
+            if per_second.is_finite() && per_second > 0.0 && burst.fract() == 0.0 && (1.0..=100_000.0).contains(&burst) =>
+        {
+            Ok(RateLimit {
+                per_second,
+                burst: burst as u32,
+            })
+        }
+        _ => Err(WatchError::invalid_argument(format!(
+            "invalid rateLimit {}: expected \"standard\", \"enterprise\" or {{perSecond: a positive number, burst: a whole number from 1}}",
+            show(value)
+        ))),
+    }
 }
 
 /// Reads an optional duration in milliseconds. Durations above 2^31 − 1 ms
@@ -143,11 +186,14 @@ fn duration(options: &JsValue, key: &str, min_ms: u64) -> Result<Option<u64>, Wa
     }
 }
 
-/// Shows a JS value in a message: numbers and short strings as they are,
-/// other values by type.
+/// Shows a JS value in a message: numbers, booleans and short strings as
+/// they are, other values by type.
 pub fn show(value: &JsValue) -> String {
     if let Some(number) = value.as_f64() {
-        return number.to_string();
+        return js_number_text(number);
+    }
+    if let Some(flag) = value.as_bool() {
+        return flag.to_string();
     }
     if let Some(text) = value.as_string() {
         let shown: String = text.chars().take(40).collect();

@@ -16,6 +16,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::AbortController;
 
 type Outcome = Result<ImportStatus, WatchError>;
 
@@ -25,6 +26,15 @@ struct Waiter {
     timeout_ms: u64,
     slot: Rc<RefCell<Option<Outcome>>>,
     wake: Function,
+}
+
+/// The waiters of one import whose request is on the wire. The imports of
+/// one `batch` request share its controller, which aborts the request once
+/// none of them has a waiter left.
+struct InFlight {
+    process_id: u64,
+    waiters: Vec<Waiter>,
+    controller: Rc<AbortController>,
 }
 
 /// The request rate a poller keeps to.
@@ -55,9 +65,9 @@ pub struct Poller {
     transport: Rc<Transport>,
     bucket: RefCell<LeakyBucket>,
     queue: RefCell<Vec<Waiter>>,
-    /// Waiters of requests on the wire, by process id; a poll of the same
-    /// import joins them instead of sending another request.
-    in_flight: RefCell<Vec<(u64, Vec<Waiter>)>>,
+    /// Requests on the wire; a poll of the same import joins its waiters
+    /// instead of sending another request.
+    in_flight: RefCell<Vec<InFlight>>,
     /// The last good status per process id and when it arrived (Unix ms).
     recent: RefCell<Vec<(u64, f64, ImportStatus)>>,
     flush_scheduled: Cell<bool>,
@@ -137,14 +147,22 @@ impl Poller {
             slot: slot.clone(),
             wake: wake.unchecked_into(),
         };
-        let mut in_flight = self.in_flight.borrow_mut();
-        if let Some((_, waiters)) = in_flight.iter_mut().find(|(id, _)| *id == process_id) {
-            waiters.push(waiter);
-        } else {
-            self.queue.borrow_mut().push(waiter);
+        let queued = {
+            let mut in_flight = self.in_flight.borrow_mut();
+            match in_flight.iter_mut().find(|entry| entry.process_id == process_id) {
+                Some(entry) => {
+                    entry.waiters.push(waiter);
+                    false
+                }
+                None => {
+                    self.queue.borrow_mut().push(waiter);
+                    true
+                }
+            }
+        };
+        if queued {
             self.schedule_flush();
         }
-        drop(in_flight);
 
         // The shared request has its own time limit, so this wait ends when it
         // does; the extra second covers the rate limiter's queue.
@@ -156,7 +174,10 @@ impl Poller {
         let settled = JsFuture::from(promise).await;
         let outcome = glue::get(&settled.unwrap_or(JsValue::UNDEFINED), "outcome").as_string();
         match outcome.as_deref() {
-            Some("aborted") => Err(WatchError::aborted(format!("{GET_METHOD} was aborted because the watch stopped"))),
+            Some("aborted") => {
+                self.forget(&slot);
+                Err(WatchError::aborted(format!("{GET_METHOD} was aborted because the watch stopped")))
+            }
             _ => slot
                 .borrow_mut()
                 .take()
@@ -179,32 +200,89 @@ impl Poller {
         });
     }
 
+    /// Removes the waiter that owns `slot` after its watch stopped, and aborts
+    /// a request that nobody waits for any more.
+    fn forget(&self, slot: &Rc<RefCell<Option<Outcome>>>) {
+        self.queue.borrow_mut().retain(|waiter| !Rc::ptr_eq(&waiter.slot, slot));
+
+        let orphaned = {
+            let mut in_flight = self.in_flight.borrow_mut();
+            let mut orphaned = None;
+            for entry in in_flight.iter_mut() {
+                let before = entry.waiters.len();
+                entry.waiters.retain(|waiter| !Rc::ptr_eq(&waiter.slot, slot));
+                if entry.waiters.len() < before {
+                    orphaned = Some(entry.controller.clone());
+                }
+            }
+            orphaned.filter(|controller| {
+                !in_flight
+                    .iter()
+                    .any(|entry| Rc::ptr_eq(&entry.controller, controller) && !entry.waiters.is_empty())
+            })
+        };
+        if let Some(controller) = orphaned {
+            controller.abort();
+        }
+    }
+
     async fn send_all(&self, waiters: Vec<Waiter>) {
         let ids: Vec<u64> = waiters.iter().map(|waiter| waiter.process_id).collect();
         let timeout_ms = waiters.iter().map(|waiter| waiter.timeout_ms).min().unwrap_or(30_000);
-        let batches = plan_batches(&ids);
+        let single = !can_batch(&self.transport);
+        let groups: Vec<Vec<u64>> = if single {
+            plan_batches(&ids).into_iter().flatten().map(|id| vec![id]).collect()
+        } else {
+            plan_batches(&ids)
+        };
+
+        // Every import is in flight from here on, so that polls arriving while
+        // the rate limiter holds a request back join it.
+        let mut requests = Vec::with_capacity(groups.len());
         {
             let mut in_flight = self.in_flight.borrow_mut();
-            for waiter in waiters {
-                match in_flight.iter_mut().find(|(id, _)| *id == waiter.process_id) {
-                    Some((_, list)) => list.push(waiter),
-                    None => in_flight.push((waiter.process_id, vec![waiter])),
+            let mut waiters = waiters;
+            for group in groups {
+                let Ok(controller) = AbortController::new() else {
+                    continue;
+                };
+                let controller = Rc::new(controller);
+                for id in &group {
+                    let (mine, rest): (Vec<Waiter>, Vec<Waiter>) =
+                        waiters.into_iter().partition(|waiter| waiter.process_id == *id);
+                    waiters = rest;
+                    in_flight.push(InFlight {
+                        process_id: *id,
+                        waiters: mine,
+                        controller: controller.clone(),
+                    });
                 }
+                requests.push((group, controller));
             }
         }
 
-        for ids in batches {
-            let outcomes: Vec<(u64, Outcome)> = if ids.len() > 1 && can_batch(&self.transport) {
-                self.send_batch(&ids, timeout_ms).await
-            } else {
-                let mut outcomes = Vec::with_capacity(ids.len());
-                for id in ids {
-                    outcomes.push((id, self.send_one(id, timeout_ms).await));
-                }
-                outcomes
+        for (group, controller) in requests {
+            self.wait_for_bucket().await;
+            // Watches that stopped while the limiter held the request back
+            // leave imports that nobody waits for.
+            let live: Vec<u64> = {
+                let in_flight = self.in_flight.borrow();
+                group
+                    .iter()
+                    .copied()
+                    .filter(|id| in_flight.iter().any(|entry| entry.process_id == *id && !entry.waiters.is_empty()))
+                    .collect()
+            };
+            let outcomes: Vec<(u64, Outcome)> = match live.as_slice() {
+                [] => group.iter().map(|id| (*id, Err(aborted()))).collect(),
+                [id] => vec![(*id, self.send_one(*id, timeout_ms, &controller).await)],
+                _ => self.send_batch(&live, timeout_ms, &controller).await,
             };
             for (id, outcome) in outcomes {
                 self.deliver(id, outcome);
+            }
+            for id in group.iter().filter(|id| !live.contains(id)) {
+                self.deliver(*id, Err(aborted()));
             }
         }
     }
@@ -214,8 +292,8 @@ impl Poller {
     fn deliver(&self, process_id: u64, outcome: Outcome) {
         let waiters = {
             let mut in_flight = self.in_flight.borrow_mut();
-            let position = in_flight.iter().position(|(id, _)| *id == process_id);
-            position.map(|position| in_flight.swap_remove(position).1).unwrap_or_default()
+            let position = in_flight.iter().position(|entry| entry.process_id == process_id);
+            position.map(|position| in_flight.swap_remove(position).waiters).unwrap_or_default()
         };
         if let Ok(status) = &outcome {
             let mut recent = self.recent.borrow_mut();
@@ -236,16 +314,15 @@ impl Poller {
         }
     }
 
-    async fn send_one(&self, process_id: u64, timeout_ms: u64) -> Outcome {
-        self.wait_for_bucket().await;
+    async fn send_one(&self, process_id: u64, timeout_ms: u64, controller: &AbortController) -> Outcome {
         let params = Object::new();
         glue::set(&params, "processId", &JsValue::from(process_id as f64));
-        let reply = self.transport.send(GET_METHOD, &params, timeout_ms, &JsValue::UNDEFINED).await?;
+        let signal: JsValue = controller.signal().into();
+        let reply = self.transport.send(GET_METHOD, &params, timeout_ms, &signal).await?;
         parse_reply(&reply, process_id)
     }
 
-    async fn send_batch(&self, ids: &[u64], timeout_ms: u64) -> Vec<(u64, Outcome)> {
-        self.wait_for_bucket().await;
+    async fn send_batch(&self, ids: &[u64], timeout_ms: u64, controller: &AbortController) -> Vec<(u64, Outcome)> {
         let cmd = Object::new();
         for (key, command) in commands(ids) {
             glue::set(&cmd, &key, &JsValue::from_str(&command));
@@ -254,7 +331,8 @@ impl Poller {
         glue::set(&params, "cmd", &cmd);
         glue::set(&params, "halt", &JsValue::from(0));
 
-        let reply = self.transport.send(BATCH_METHOD, &params, timeout_ms, &JsValue::UNDEFINED).await;
+        let signal: JsValue = controller.signal().into();
+        let reply = self.transport.send(BATCH_METHOD, &params, timeout_ms, &signal).await;
         let outcomes = reply.and_then(|reply| {
             split_response(reply.http_status, &reply.body, ids, js_sys::Date::now())
                 .map_err(|error| with_hint(error, reply.retry_after_ms))
@@ -264,6 +342,10 @@ impl Poller {
             Err(error) => ids.iter().map(|id| (*id, Err(error.clone()))).collect(),
         }
     }
+}
+
+fn aborted() -> WatchError {
+    WatchError::aborted(format!("{GET_METHOD} was not sent because every watch of the import stopped"))
 }
 
 /// Whether the transport can send `batch`. A caller's function may reach a

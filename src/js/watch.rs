@@ -4,7 +4,8 @@
 use super::convert::{status_to_js, update_to_js};
 use super::error::{describe_thrown, to_js};
 use super::glue;
-use super::options::{read_options, type_of, WatchOptions};
+use super::options::{read_options, show, WatchOptions};
+use super::poller::Poller;
 use super::transport::Transport;
 use crate::envelope::{parse_get_response, GET_METHOD};
 use crate::error::{ErrorKind, WatchError};
@@ -25,6 +26,10 @@ pub struct ImportWatch {
     shared: Rc<Shared>,
 }
 
+/// The caller's `AbortSignal` and the listener added to it, kept so that the
+/// listener can be removed when the watch ends.
+type SignalListener = (JsValue, Closure<dyn FnMut()>);
+
 struct Shared {
     process_id: Option<u64>,
     done: Promise,
@@ -35,7 +40,7 @@ struct Shared {
     /// Aborted by `stop()` or by the caller's signal; cancels the request in
     /// flight and the wait between polls.
     controller: Option<AbortController>,
-    signal_listener: RefCell<Option<(JsValue, Closure<dyn FnMut()>)>>,
+    signal_listener: RefCell<Option<SignalListener>>,
     logger: Option<Function>,
     /// Work that `stop()` runs once, even after `done` settled, such as a
     /// widget removing itself from the page.
@@ -52,6 +57,10 @@ impl std::fmt::Debug for Shared {
     }
 }
 
+/// A Rust consumer of updates: takes the update and its status already
+/// converted to JS.
+pub type RustListener = Rc<dyn Fn(&Update, &JsValue)>;
+
 /// Who receives the updates of a watch.
 #[derive(Clone)]
 pub enum Listener {
@@ -59,7 +68,7 @@ pub enum Listener {
     Js(Function),
     /// A Rust consumer such as the widget, given the update and the status
     /// already converted to JS.
-    Rust(Rc<dyn Fn(&Update, &JsValue)>),
+    Rust(RustListener),
 }
 
 impl std::fmt::Debug for Listener {
@@ -206,8 +215,8 @@ fn start_watch(process_id: &JsValue, callback: JsValue, options: &JsValue) -> Re
         Ok(callback) => callback,
         Err(other) => {
             return Err(WatchError::invalid_argument(format!(
-                "invalid callback: expected a function (update) => void, got {}",
-                type_of(&other)
+                "invalid callback {}: expected a function (update) => void",
+                show(&other)
             )))
         }
     };
@@ -239,8 +248,17 @@ pub fn start(process_id: u64, options: WatchOptions, listener: Listener) -> Resu
         client,
         signal,
         logger,
+        rate_limit,
     } = options;
     let transport = Transport::from_option(&client)?;
+    // Watches share a poller when they share a client; with no client option
+    // the default `BX24` library is the client.
+    let client_key = if client.is_undefined() || client.is_null() {
+        glue::get(&js_sys::global(), "BX24")
+    } else {
+        client
+    };
+    let poller = Poller::for_client(&client_key, transport, rate_limit)?;
 
     let shared = Shared::new(Some(process_id), logger, true);
     if glue::get(&signal, "aborted").as_bool() == Some(true) {
@@ -254,7 +272,7 @@ pub fn start(process_id: u64, options: WatchOptions, listener: Listener) -> Resu
     let watcher = Watcher::new(process_id, config, js_sys::Date::now());
     let task_shared = shared.clone();
     spawn_local(async move {
-        let result = run(&task_shared, watcher, &transport, &listener).await;
+        let result = run(&task_shared, watcher, &poller, &listener).await;
         if let Some(result) = result {
             let result = result.map(|status| status_to_js(&status)).map_err(|error| to_js(&error));
             task_shared.settle(result, false);
@@ -265,19 +283,27 @@ pub fn start(process_id: u64, options: WatchOptions, listener: Listener) -> Resu
 
 /// Polls until the import ends. Returns `None` when the watch was stopped,
 /// because `stop()` has settled `done` already.
-async fn run(shared: &Shared, mut watcher: Watcher, transport: &Transport, listener: &Listener) -> Option<Result<ImportStatus, WatchError>> {
+async fn run(shared: &Shared, mut watcher: Watcher, poller: &Rc<Poller>, listener: &Listener) -> Option<Result<ImportStatus, WatchError>> {
     let process_id = watcher.process_id();
-    let params = request_params(process_id);
     let signal = shared.signal();
 
     loop {
+        // `stop()` may come before this task first runs, and a stopped watch
+        // must not queue a request.
+        if shared.stopped() {
+            return None;
+        }
         let now = js_sys::Date::now();
         if watcher.remaining_ms(now) == Some(0) {
             return Some(Err(watcher.timeout_error()));
         }
 
         let timeout_ms = watcher.request_timeout_ms(now);
-        let outcome = poll(transport, process_id, &params, timeout_ms, &signal).await;
+        // Another watch's status from the last half of the shortest interval is
+        // as good as a new one, and spares a request.
+        let config = watcher.config();
+        let fresh_ms = config.min_interval_ms.min(config.interval_ms) / 2;
+        let outcome = poller.poll(process_id, timeout_ms, fresh_ms, &signal).await;
         if shared.stopped() {
             return None;
         }
@@ -289,6 +315,7 @@ async fn run(shared: &Shared, mut watcher: Watcher, transport: &Transport, liste
             shared.log("warn", &error.message);
         }
 
+        watcher.set_hidden(glue::page_hidden());
         let step = watcher.on_poll(now, outcome, js_sys::Math::random());
         let update = match &step {
             Step::Continue(update) | Step::Finish(update, _) => update,
@@ -313,7 +340,8 @@ async fn run(shared: &Shared, mut watcher: Watcher, transport: &Transport, liste
         };
         let now = js_sys::Date::now();
         let delay_ms = watcher.remaining_ms(now).map_or(delay_ms, |remaining| delay_ms.min(remaining));
-        let slept = JsFuture::from(glue::sleep(delay_ms as f64, &signal)).await;
+        // A page that becomes visible again polls at once.
+        let slept = JsFuture::from(glue::sleep_until_visible(delay_ms as f64, &signal)).await;
         if shared.stopped() || slept.ok().and_then(|value| value.as_bool()) != Some(true) {
             return None;
         }
@@ -345,7 +373,7 @@ pub fn read_process_id(value: &JsValue) -> Result<u64, WatchError> {
     } else if let Some(text) = &text {
         ProcessIdInput::Text(text)
     } else {
-        return parse_process_id(ProcessIdInput::Other(&type_of(value)));
+        return parse_process_id(ProcessIdInput::Other(&show(value)));
     };
     parse_process_id(input)
 }
