@@ -21,7 +21,7 @@ function run(command, args) {
   execFileSync(command, args, { cwd: root, stdio: "inherit" });
 }
 
-const inputs = ["src", "Cargo.toml", "Cargo.lock"].map((name) => join(root, name)).filter(existsSync);
+const inputs = ["src", "i18n", "Cargo.toml", "Cargo.lock"].map((name) => join(root, name)).filter(existsSync);
 const upToDate = existsSync(output) && Math.max(...inputs.map(newestMtime)) < statSync(output).mtimeMs;
 if (upToDate && !force) {
   console.log("build: dist/wasm is up to date");

@@ -23,11 +23,19 @@
 //! ```
 
 #![deny(missing_docs, missing_debug_implementations)]
+// A panic poisons the wasm instance for the whole page, so library code has
+// no panicking shortcuts; tests may use them.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
 
 pub mod backoff;
+pub mod batch;
 pub mod envelope;
 pub mod error;
 pub mod process_id;
+pub mod rate_limit;
 pub mod schedule;
 pub mod status;
 pub mod value;
@@ -36,6 +44,8 @@ pub mod webhook_url;
 
 #[cfg(target_arch = "wasm32")]
 pub mod js;
+#[cfg(target_arch = "wasm32")]
+pub mod widget;
 
 pub use error::{ErrorKind, Recovery, WatchError};
 pub use status::{ImportStatus, Notification, Phase, Progress, ServerTime, State, StatusCode};

@@ -1,93 +1,66 @@
-// The demo page: watches the import whose id the start script put in the
-// page URL, through a webhook that it asks the emulator for, and shows each
-// update. A real app gets its webhook URL from its own server, never from a
+// The demo page: shows the import whose id the start script put in the page
+// URL with the progress widget, through a webhook that it asks the emulator
+// for. The language and theme switchers mount the widget again with the new
+// option. A real app gets its webhook URL from its own server, never from a
 // public page.
-import { watchImport, webhookClient } from "/js/browser.js";
+//
+// Query parameters: processId, intervalMs (default 1500, the agent period of
+// `npm start`), lang and theme (the switchers' initial values).
+import { mountImportProgress, webhookClient } from "/js/browser.js";
 
-const ACTIONS = ["start", "init_background", "manifest", "clean", "load", "finish"];
 const byId = (id) => document.getElementById(id);
-
 const query = new URLSearchParams(location.search);
-// The emulator's agent runs every 1.5 s in the demo; tests pass a shorter interval.
 const INTERVAL_MS = Number(query.get("intervalMs") ?? 1500);
+
 const webhook = await (await fetch("/_emulator/webhooks", { method: "POST", body: "{}" })).json();
 const client = webhookClient(webhook.url);
+const language = byId("lang");
+const theme = byId("theme");
+language.value = query.get("lang") ?? "";
+theme.value = query.get("theme") ?? "auto";
+
+let processId = null;
 let watch = null;
 
-function showList(id, items) {
-  const list = byId(id);
-  list.replaceChildren();
-  if (items.length === 0) {
-    const empty = document.createElement("li");
-    empty.className = "empty";
-    empty.textContent = "none";
-    list.append(empty);
-    return;
-  }
-  for (const item of items) {
-    const entry = document.createElement("li");
-    entry.textContent = item.code ? `${item.code}: ${item.message}` : item.message;
-    list.append(entry);
-  }
+function showFinal(text) {
+  byId("final").textContent = text;
 }
 
-function showPhases(status) {
-  const list = byId("phases");
-  list.replaceChildren();
-  const current = status?.phase?.index ?? (status?.code === "F" ? ACTIONS.length : -1);
-  ACTIONS.forEach((action, index) => {
-    const entry = document.createElement("li");
-    entry.textContent = action;
-    entry.dataset.state = index < current ? "done" : index === current ? "current" : "pending";
-    list.append(entry);
-  });
-}
-
-function render(update) {
-  const { status, error } = update;
-  if (status) {
-    byId("status").textContent = `${status.code} · ${status.state}`;
-    byId("status").dataset.code = status.code;
-    byId("phase").textContent = status.phase ? `${status.phase.index + 1} of ${status.phase.count}` : "—";
-    byId("step").textContent = status.progress
-      ? `${status.progress.action ?? "finishing (action false)"} · step ${status.progress.step}`
-      : "—";
-    byId("section").textContent = status.progress?.section ?? "—";
-    showList("notices", status.notices);
-    showList("errors", status.errors);
-    showList("exceptions", status.exceptions);
-  }
-  showPhases(status);
-  byId("next").textContent = update.nextPollInMs === null ? "no more checks" : `in ${(update.nextPollInMs / 1000).toFixed(1)} s`;
-  byId("connection").textContent = error ? `problem, retrying: ${error.message}` : "ok";
-
-  const line = document.createElement("li");
-  line.textContent = `#${update.attempt} ${status ? status.code : "?"}${update.changed ? " (changed)" : ""}${error ? ` error: ${error.kind}` : ""}`;
-  byId("log").prepend(line);
-}
-
-function start(processId) {
+function mount() {
   watch?.stop();
-  byId("process-id").textContent = String(processId);
-  byId("log").replaceChildren();
-  showPhases(null);
-  watch = watchImport(processId, render, { client, intervalMs: INTERVAL_MS, minIntervalMs: 250 });
-  watch.done.then(
-    (final) => { document.body.dataset.final = final.code; },
+  delete document.body.dataset.final;
+  showFinal("The import is still running.");
+  document.documentElement.style.colorScheme = theme.value === "auto" ? "" : theme.value;
+
+  const options = { client, intervalMs: INTERVAL_MS, minIntervalMs: 250, theme: theme.value, allowCancel: true };
+  if (language.value) options.lang = language.value;
+  const current = mountImportProgress(byId("progress"), processId, options);
+  watch = current;
+  current.done.then(
+    (final) => {
+      if (current !== watch) return;
+      document.body.dataset.final = final.code;
+      showFinal(JSON.stringify(final, null, 2));
+    },
     (error) => {
-      if (error.name !== "AbortError") byId("connection").textContent = `stopped: ${error.message}`;
+      if (current !== watch) return;
+      showFinal(error.name === "AbortError" ? "Watching stopped: the import was cancelled or the page stopped it." : `Watching stopped: ${error.message}`);
     },
   );
 }
 
+language.addEventListener("change", mount);
+theme.addEventListener("change", mount);
+byId("controls").addEventListener("submit", (event) => event.preventDefault());
 byId("again").addEventListener("click", async () => {
   const body = await client.call("configuration.import.register", { data: { MANIFEST: "demo" } });
-  start(body.result.processId);
+  processId = body.result.processId;
+  mount();
 });
 
-const processId = query.get("processId");
+processId = query.get("processId");
 if (processId) {
-  start(processId);
+  mount();
 } else {
   byId("again").click();
 }
