@@ -117,20 +117,41 @@ export interface ImportUpdate {
   readonly error: WatchError | null;
 }
 
-/** A REST client as a function: resolves with the whole response body ({result, time} or {error, error_description}). */
+/** A REST client as a function: resolves with the whole response body ({result, time} or {error, error_description}), as an object or as JSON text. A rejection with a plain error counts as a network error and is retried. */
 export type ClientFunction = (method: string, params: Record<string, unknown>) => Promise<unknown>;
 
-/** A client made by bx24Client() or webhookClient(). */
+/** The part of the legacy frame library (`BX24`, from //api.bitrix24.com/api/v1/) that bx24Client uses. */
+export interface Bx24Like {
+  /** Calls `callback` with the library's result object; never calls back on an HTTP 5xx or a network failure. */
+  callMethod(method: string, params: object, callback: (result: unknown) => void): void;
+  /** Called once after an expired_token or invalid_token error, then the request is retried once. */
+  refreshAuth?(callback: (auth: unknown) => void): void;
+}
+
+/** A client made by bx24Client(), b24jssdkClient() or webhookClient(). */
 export class ImportClient {
   private constructor();
-  readonly kind: "bx24" | "webhook";
+  readonly kind: "bx24" | "b24jssdk" | "webhook";
   /** Calls a REST method; resolves with the whole response body, rejects with a WatchError when the request fails. */
   call(method: string, params?: Record<string, unknown>): Promise<unknown>;
   free(): void;
 }
 
-/** Anything `watchImport` accepts as `options.client`. */
-export type Client = ImportClient | ClientFunction;
+/** Anything `watchImport` accepts as `options.client`: a client object, a function, or the BX24 or @bitrix24/b24jssdk object itself. */
+export type Client = ImportClient | ClientFunction | Bx24Like | B24jssdkLike;
+
+/** The request rate of the poller that the watches on one client share. */
+export type RateLimit =
+  /** 2 requests per second, 50 queued: the limit of most Bitrix24 plans. */
+  | "standard"
+  /** 5 requests per second, 250 queued: the Enterprise plan's limit. */
+  | "enterprise"
+  | {
+      /** Requests per second, a positive number. */
+      readonly perSecond: number;
+      /** Requests that may be sent at once before the rate applies, a whole number from 1 to 100000. */
+      readonly burst: number;
+    };
 
 /** Options of `watchImport` and `getImportStatus`. Durations are whole milliseconds up to 2147483647. */
 export interface WatchOptions {
@@ -140,14 +161,18 @@ export interface WatchOptions {
   intervalMs?: number;
   /** Lower bound between polls. Default 2000. */
   minIntervalMs?: number;
-  /** "fixed" polls every intervalMs. Default "fixed". */
-  schedule?: "fixed" | "agent";
+  /** "agent" follows the portal agent's cadence and polls just after its predicted runs; "fixed" polls every intervalMs. Default "agent". Every delay lies between minIntervalMs and intervalMs. */
+  schedule?: "agent" | "fixed";
   /** Time limit of one request. Default 30000. */
   requestTimeoutMs?: number;
   /** Time limit of the whole watch; no limit by default. */
   timeoutMs?: number;
-  /** Failed requests in a row that end the watch. Default 10. */
+  /** Failed requests in a row that end the watch, a whole number from 1 to 1000000. Default 10. */
   maxConsecutiveErrors?: number;
+  /** Lower bound between polls while the page is hidden (a background tab). Default 300000. A page that becomes visible again polls at once. */
+  hiddenIntervalMs?: number;
+  /** The request rate of the client's poller. Default "standard". */
+  rateLimit?: RateLimit;
   /** Aborting it stops the watch like stop(). */
   signal?: AbortSignal;
   /** Receives retries and caught errors; silent by default. Messages never hold secrets. */
@@ -173,10 +198,39 @@ export function watchImport(processId: number | string, callback: (update: Impor
 export function getImportStatus(processId: number | string, options?: WatchOptions): Promise<ImportStatus>;
 
 /** Parses a whole configuration.import.get response body (object or JSON text); throws a WatchError for an error body. */
-export function parseImportStatus(body: unknown, processId?: number | string): ImportStatus;
+export function parseImportStatus(body: unknown, processId?: number | string | null): ImportStatus;
 
 /** A client over the legacy frame library's BX24.callMethod, with its own per-request time limit. */
-export function bx24Client(bx24?: { callMethod(method: string, params: object, callback: (result: unknown) => void): void }): ImportClient;
+export function bx24Client(bx24?: Bx24Like): ImportClient;
 
 /** A client that POSTs to an incoming webhook, https://PORTAL/rest/USER_ID/SECRET/ (http only for 127.0.0.1/localhost). */
 export function webhookClient(url: string): ImportClient;
+
+/** The part of a @bitrix24/b24jssdk B24Frame or B24Hook that b24jssdkClient uses; pass the SDK object itself. */
+export interface B24jssdkLike {
+  readonly actions?: { readonly v2: { readonly call: { make(options: { method: string; params?: object }): Promise<unknown> } } };
+  callMethod?(method: string, params?: object): Promise<unknown>;
+}
+
+/** A client over @bitrix24/b24jssdk (a B24Frame from initializeB24Frame() or a B24Hook); the SDK's own retries and token refresh stay in charge, so this client adds none. */
+export function b24jssdkClient(b24: B24jssdkLike): ImportClient;
+
+/** The Bitrix24 language ids the progress widget has texts for. */
+export type WidgetLanguage = "en" | "ru" | "ua" | "de" | "la" | "br" | "pl" | "fr" | "it" | "tr";
+
+/** Options of `mountImportProgress`: the WatchOptions plus the widget's own. */
+export interface WidgetOptions extends WatchOptions {
+  /** A Bitrix24 language id ("ua" Ukrainian, "la" Spanish, "br" Portuguese) or a BCP 47 tag ("uk", "es", "pt-BR"). Default: the portal's language (BX24.getLang(), or getLang() of a b24jssdk B24Frame passed as client), else the browser's, else English. Other languages fall back to English. */
+  lang?: WidgetLanguage | (string & {});
+  /** Called once with the terminal status (F, E or U), after the widget shows it. */
+  onFinish?: (status: ImportStatus) => void;
+  /** Called once when watching fails for good; not after stop() or a cancellation. */
+  onError?: (error: WatchError) => void;
+  /** Offers "Cancel import" with a confirmation step inside the widget; it calls configuration.import.unregister through the same client. Default false. */
+  allowCancel?: boolean;
+  /** "auto" follows prefers-color-scheme. Default "auto". The --b24iw-* CSS custom properties on the element change the colours. */
+  theme?: "light" | "dark" | "auto";
+}
+
+/** Shows the live progress of an import inside `element`, whose children are set aside until stop() puts them back; the final state stays until then. After a cancellation from the widget, polling stops and `done` rejects with an AbortError. Throws a WatchError of kind "invalid_argument" for invalid arguments, before it changes the page. */
+export function mountImportProgress(element: HTMLElement, processId: number | string, options?: WidgetOptions): ImportWatch;

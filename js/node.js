@@ -11,8 +11,10 @@ export {
   parseImportStatus,
   bx24Client,
   webhookClient,
+  b24jssdkClient,
   ImportClient,
   ImportWatch,
+  mountImportProgress,
 } from "../dist/wasm/b24_import_watch.js";
 
 export const WatchError = __watchErrorClass();
