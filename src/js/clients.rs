@@ -1,8 +1,10 @@
-//! The client constructors exported to JS: `bx24Client` and `webhookClient`.
+//! The client constructors exported to JS: `bx24Client`, `b24jssdkClient`
+//! and `webhookClient`.
 
 use super::convert::value_to_js;
 use super::error::to_js;
 use super::glue;
+use super::options::type_of;
 use super::transport::Transport;
 use crate::error::WatchError;
 use crate::webhook_url::WebhookUrl;
@@ -15,7 +17,7 @@ use wasm_bindgen_futures::future_to_promise;
 const CALL_TIMEOUT_MS: u64 = 30_000;
 
 /// A client for `watchImport`'s `client` option. Make one with
-/// `bx24Client()` or `webhookClient(url)`.
+/// `bx24Client()`, `b24jssdkClient(b24)` or `webhookClient(url)`.
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct ImportClient {
@@ -25,7 +27,7 @@ pub struct ImportClient {
 
 #[wasm_bindgen]
 impl ImportClient {
-    /// `"bx24"` or `"webhook"`.
+    /// `"bx24"`, `"b24jssdk"` or `"webhook"`.
     #[wasm_bindgen(getter)]
     pub fn kind(&self) -> String {
         self.kind.to_owned()
@@ -85,6 +87,34 @@ pub fn bx24_client(bx24: JsValue) -> Result<ImportClient, JsValue> {
     Ok(ImportClient {
         transport: Rc::new(Transport::Bx24(library)),
         kind: "bx24",
+    })
+}
+
+/// Creates a client over `@bitrix24/b24jssdk`: a `B24Frame` from
+/// `initializeB24Frame()` or a `B24Hook` from `B24Hook.fromWebhookUrl(url)`.
+/// It calls `b24.actions.v2.call.make({method, params})`, or
+/// `b24.callMethod(method, params)` where the SDK has no `actions`.
+///
+/// The SDK retries rate limits, network errors and 5xx responses, and refreshes
+/// an expired frame token, by itself, so this client does neither: it maps
+/// the SDK's final result or error into a `WatchError` and leaves the next
+/// attempt to the watcher's backoff.
+///
+/// # Errors
+///
+/// Throws a `WatchError` when `b24` is not an initialized SDK object.
+#[wasm_bindgen(js_name = b24jssdkClient)]
+pub fn b24jssdk_client(b24: JsValue) -> Result<ImportClient, JsValue> {
+    if !glue::is_b24jssdk(&b24) {
+        return Err(to_js(&WatchError::invalid_argument(format!(
+            "b24jssdkClient needs an initialized @bitrix24/b24jssdk object: the B24Frame that \
+             initializeB24Frame() resolves with, or B24Hook.fromWebhookUrl(url); got {}",
+            type_of(&b24)
+        ))));
+    }
+    Ok(ImportClient {
+        transport: Rc::new(Transport::B24Jssdk(b24)),
+        kind: "b24jssdk",
     })
 }
 

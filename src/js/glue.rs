@@ -33,6 +33,15 @@ extern "C" {
     #[wasm_bindgen(js_name = postJson)]
     pub fn post_json(url: &str, params: &JsValue, signal: &JsValue) -> Promise;
 
+    /// Whether `document.hidden` is true.
+    #[wasm_bindgen(js_name = pageHidden)]
+    pub fn page_hidden() -> bool;
+
+    /// Resolves with `true` after `ms` or when a hidden page becomes
+    /// visible, and with `false` as soon as `signal` aborts.
+    #[wasm_bindgen(js_name = sleepUntilVisible)]
+    pub fn sleep_until_visible(ms: f64, signal: &JsValue) -> Promise;
+
     #[wasm_bindgen(js_name = markHandled)]
     pub fn mark_handled(promise: &Promise);
 
@@ -41,6 +50,24 @@ extern "C" {
 
     #[wasm_bindgen(js_name = callFunction, catch)]
     pub fn call_function(function: &Function, method: &str, params: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// Returns the count of completed token refreshes of a BX24 library object.
+    #[wasm_bindgen(js_name = authGeneration)]
+    pub fn auth_generation(library: &JsValue) -> f64;
+
+    /// Resolves with `{outcome}` once the library's token is refreshed; see glue.js.
+    #[wasm_bindgen(js_name = refreshOnce)]
+    pub fn refresh_once(library: &JsValue, seen_generation: f64, timeout_ms: f64) -> Promise;
+
+    #[wasm_bindgen(js_name = isB24jssdk)]
+    pub fn is_b24jssdk(value: &JsValue) -> bool;
+
+    #[wasm_bindgen(js_name = isB24jssdkHook)]
+    pub fn is_b24jssdk_hook(b24: &JsValue) -> bool;
+
+    /// Resolves with `{status, body}` or `{status, code, description}`; see glue.js.
+    #[wasm_bindgen(js_name = b24jssdkCall)]
+    pub fn b24jssdk_call(b24: &JsValue, method: &str, params: &JsValue) -> Promise;
 }
 
 /// Returns `object[key]`, or `undefined` when `object` is not an object or

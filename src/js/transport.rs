@@ -1,6 +1,7 @@
 //! The ways a request reaches the portal, behind one `send`.
 
 use super::convert::{value_from_js, value_from_text};
+use super::frame::{send_b24jssdk, send_bx24};
 use super::error::{describe_thrown, from_js};
 use super::glue;
 use super::options::type_of;
@@ -31,9 +32,13 @@ pub enum Transport {
     Webhook(WebhookUrl),
     /// The legacy frame library, `BX24.callMethod(method, params, callback)`.
     Bx24(JsValue),
+    /// A `B24Frame` or `B24Hook` of `@bitrix24/b24jssdk`, called through
+    /// `actions.v2.call.make` or, in older versions, `callMethod`.
+    B24Jssdk(JsValue),
     /// A caller's `(method, params) => Promise<body>`.
     Function(Function),
-    /// A client object made by this module (`bx24Client()`, `webhookClient()`),
+    /// A client object made by this module (`bx24Client()`, `webhookClient()`,
+    /// `b24jssdkClient()`),
     /// reached through its `__send` method so that the JS object stays usable.
     Client(JsValue),
 }
@@ -65,6 +70,11 @@ impl Transport {
         if client.is_function() {
             return Ok(Rc::new(Transport::Function(client.clone().unchecked_into())));
         }
+        // Checked before `callMethod`, because the SDK objects have one too,
+        // with another signature.
+        if glue::is_b24jssdk(client) {
+            return Ok(Rc::new(Transport::B24Jssdk(client.clone())));
+        }
         if glue::get(client, "callMethod").is_function() {
             return Ok(Rc::new(Transport::Bx24(client.clone())));
         }
@@ -85,6 +95,7 @@ impl Transport {
         match self {
             Transport::Webhook(url) => send_webhook(url, method, params, timeout_ms, signal).await,
             Transport::Bx24(bx24) => send_bx24(bx24, method, params, timeout_ms, signal).await,
+            Transport::B24Jssdk(b24) => send_b24jssdk(b24, method, params, timeout_ms, signal).await,
             Transport::Function(function) => send_function(function, method, params, timeout_ms, signal).await,
             Transport::Client(client) => send_client(client, method, params, timeout_ms, signal).await,
         }
@@ -92,14 +103,15 @@ impl Transport {
 }
 
 /// The outcome of `glue.settleWithin`.
-enum Settled {
+pub(super) enum Settled {
     Ok(JsValue),
     Error(JsValue),
     Timeout,
     Aborted,
 }
 
-async fn settle(start: impl FnOnce(JsValue) -> JsValue + 'static, timeout_ms: u64, signal: &JsValue) -> Settled {
+/// Runs `start(requestSignal)` under `timeout_ms` and the watch's `signal`.
+pub(super) async fn settle(start: impl FnOnce(JsValue) -> JsValue + 'static, timeout_ms: u64, signal: &JsValue) -> Settled {
     let start = Closure::once(start);
     let promise = glue::settle_within(start.as_ref().unchecked_ref(), timeout_ms as f64, signal);
     // `settleWithin` calls `start` before it returns, so the closure may go.
@@ -115,7 +127,7 @@ async fn settle(start: impl FnOnce(JsValue) -> JsValue + 'static, timeout_ms: u6
     }
 }
 
-fn aborted(method: &str) -> WatchError {
+pub(super) fn aborted(method: &str) -> WatchError {
     WatchError::aborted(format!("{method} was aborted because the watch stopped"))
 }
 
@@ -150,96 +162,6 @@ async fn send_webhook(url: &WebhookUrl, method: &str, params: &JsValue, timeout_
         body,
         retry_after_ms,
     })
-}
-
-async fn send_bx24(bx24: &JsValue, method: &str, params: &JsValue, timeout_ms: u64, signal: &JsValue) -> Result<Reply, WatchError> {
-    let (library, method_name, params_value) = (bx24.clone(), method.to_owned(), params.clone());
-    let settled = settle(
-        move |_| glue::bx24_call(&library, &method_name, &params_value).into(),
-        timeout_ms,
-        signal,
-    )
-    .await;
-
-    let result = match settled {
-        Settled::Ok(result) => result,
-        // BX24.callMethod never calls back on an HTTP 5xx (QUERY_LIMIT_EXCEEDED
-        // included) or a network failure, so a timeout is the only sign.
-        Settled::Timeout => {
-            return Err(WatchError::request_timeout(method, timeout_ms).with_note(
-                "BX24.callMethod gives no answer on HTTP 5xx errors and network failures, so the cause may be either",
-            ))
-        }
-        Settled::Aborted => return Err(aborted(method)),
-        Settled::Error(thrown) => {
-            return Err(WatchError::network(format!(
-                "BX24.callMethod(\"{method}\") threw {}; the request will be retried",
-                describe_thrown(&thrown)
-            )))
-        }
-    };
-    bx24_reply(method, &result)
-}
-
-/// Reads the result object that `BX24.callMethod` passes to its callback:
-/// `data()`, `error()`, `error_description()`, `status`, and `answer`, the
-/// parsed body when the library keeps it.
-fn bx24_reply(method: &str, result: &JsValue) -> Result<Reply, WatchError> {
-    let http_status = glue::get(result, "status").as_f64().filter(|s| *s > 0.0).map(|status| status as u16);
-    let error = call_method0(result, "error");
-    if error.is_truthy() {
-        let code = bx24_error_code(&error);
-        let description = call_method0(result, "error_description").as_string().unwrap_or_default();
-        let body = Value::Object(vec![
-            ("error".to_owned(), Value::String(code)),
-            ("error_description".to_owned(), Value::String(description)),
-        ]);
-        return Ok(Reply {
-            http_status,
-            body,
-            retry_after_ms: None,
-        });
-    }
-
-    let answer = glue::get(result, "answer");
-    let body = if glue::get(&answer, "result").is_undefined() {
-        let data = value_from_js(method, call_method0(result, "data"))?;
-        Value::Object(vec![("result".to_owned(), data)])
-    } else {
-        value_from_js(method, answer)?
-    };
-    Ok(Reply {
-        http_status,
-        body,
-        retry_after_ms: None,
-    })
-}
-
-/// The error code from `result.error()`, which the library returns as a
-/// string or as an object carrying the parsed error body.
-fn bx24_error_code(error: &JsValue) -> String {
-    if let Some(code) = error.as_string() {
-        return code;
-    }
-    for path in [&["error"][..], &["ex", "error"], &["code"], &["answer", "error"]] {
-        let mut value = error.clone();
-        for key in path {
-            value = glue::get(&value, key);
-        }
-        if let Some(code) = value.as_string() {
-            return code;
-        }
-    }
-    String::new()
-}
-
-fn call_method0(object: &JsValue, name: &str) -> JsValue {
-    let method = glue::get(object, name);
-    if !method.is_function() {
-        return JsValue::UNDEFINED;
-    }
-    let method: Function = method.unchecked_into();
-    method.call0(object).unwrap_or(JsValue::UNDEFINED)
 }
 
 async fn send_function(function: &Function, method: &str, params: &JsValue, timeout_ms: u64, signal: &JsValue) -> Result<Reply, WatchError> {

@@ -47,12 +47,7 @@ export const FAULT_CASES = [
     behaviour: "wait until `operating_reset_at`, then retry",
     params: { resetAfterMs: 300 },
     webhook: { when: [RUNNING], result: "F", error: { kind: "rest", code: "OPERATION_TIME_LIMIT", httpStatus: 429 }, waitsForReset: true },
-    bx24: {
-      when: BOTH,
-      result: "F",
-      error: { kind: "rest", code: "OPERATION_TIME_LIMIT", httpStatus: 429 },
-      note: "with backoff only: the client does not read `answer.time`",
-    },
+    bx24: { when: [RUNNING], result: "F", error: { kind: "rest", code: "OPERATION_TIME_LIMIT", httpStatus: 429 }, waitsForReset: true },
   },
   {
     fault: "overload_limit",

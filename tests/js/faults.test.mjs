@@ -58,7 +58,7 @@ test("expired token twice via bx24 fails", async () => {
   assert.equal(run.double.refreshes, 1);
 });
 
-test("bx24 waits for operating reset", { todo: "the BX24 client does not read answer.time.operating_reset_at" }, async () => {
+test("bx24 waits for operating reset", async () => {
   const row = FAULT_CASES.find((candidate) => candidate.fault === "operation_time_limit");
 
   const run = await runFaultCase(emulator, row, "bx24");

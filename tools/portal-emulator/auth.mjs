@@ -29,6 +29,7 @@ export class AuthRegistry {
   #tokenLifetimeMs;
   #domain;
   #memberId = randomBytes(16).toString("hex");
+  #refreshCount = 0;
 
   /** `domain` is a function, because the port is known only after the server listens. */
   constructor({ clock, tokenLifetimeMs, domain }) {
@@ -83,7 +84,13 @@ export class AuthRegistry {
     if (this.#clock() >= entry.expiresAt) {
       return null;
     }
+    this.#refreshCount += 1;
     return this.#issue(entry.scopes, entry.lifetimeMs);
+  }
+
+  /** The number of successful refreshes so far. */
+  get refreshCount() {
+    return this.#refreshCount;
   }
 
   /**

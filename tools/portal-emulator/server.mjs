@@ -16,6 +16,7 @@ import { FaultScript } from "./faults.mjs";
 import { BodyTooLargeError, handleRest } from "./gateway.mjs";
 import { RestApi } from "./rest.mjs";
 import { createStaticHandler } from "./static.mjs";
+import { buildShellUrl, SHELL_PAGE_DIR, SHELL_PREFIX, startAppServer } from "./shell/index.mjs";
 
 const HOST = "127.0.0.1";
 const DEFAULT_AGENT_PERIOD_MS = 60_000;
@@ -39,6 +40,8 @@ const CORS_HEADERS = Object.freeze({
  * - `agentPeriodMs`: 60000. `firstRunDelayMs`: agentPeriodMs.
  * - `tokenLifetimeMs`: 3600000.
  * - `staticRoots`: URL prefix to absolute directory, none by default.
+ * - `appRoots`: the same for app pages, served by a second listener on its own port
+ *   (`appPort`, 0 by default), so that apps in the shell run on another origin.
  * - `log`: receives one line per request and never a secret or token.
  * - `now`: a clock in ms, Date.now by default. Tests pass a manual clock to move time.
  */
@@ -52,6 +55,7 @@ export async function startEmulator(options = {}) {
   let requestLog = [];
   let closed = false;
   let baseUrl = "";
+  let appServer = null;
 
   const auth = new AuthRegistry({
     clock,
@@ -65,7 +69,7 @@ export async function startEmulator(options = {}) {
   });
   const api = new RestApi({ registry, clock });
   const faults = new FaultScript();
-  const serveStatic = await createStaticHandler(config.staticRoots);
+  const serveStatic = await createStaticHandler({ [SHELL_PREFIX]: SHELL_PAGE_DIR, ...config.staticRoots });
 
   const webhookUrlOf = ({ userId, secret }) => `${baseUrl}/rest/${userId}/${secret}/`;
   const setTimer = (callback, delayMs) => {
@@ -110,6 +114,8 @@ export async function startEmulator(options = {}) {
       firstRunDelayMs: config.firstRunDelayMs,
       tokenLifetimeMs: config.tokenLifetimeMs,
       processes: registry.size,
+      tokenRefreshes: auth.refreshCount,
+      appUrl: appServer?.url ?? null,
     }),
     createWebhookUrl: (webhookOptions) => webhookUrlOf(auth.createWebhook(webhookOptions)),
   };
@@ -147,6 +153,15 @@ export async function startEmulator(options = {}) {
   const webhookUrl = webhookUrlOf(auth.createWebhook());
   log(`listening on ${baseUrl}`);
 
+  if (config.appRoots !== null) {
+    try {
+      appServer = await startAppServer({ roots: config.appRoots, port: config.appPort, log });
+    } catch (error) {
+      await new Promise((resolve) => server.close(resolve));
+      throw error;
+    }
+  }
+
   let closing = null;
   return {
     url: baseUrl,
@@ -162,6 +177,17 @@ export async function startEmulator(options = {}) {
       return context.requests();
     },
     reset: () => context.reset(),
+    /** The origin of the app pages (`appRoots`), or null when there are none. */
+    appUrl: appServer?.url ?? null,
+    /**
+     * Returns the address of the portal shell that opens the app page `options.app`,
+     * an absolute URL or a path on the app server. shell/README.md lists the options.
+     */
+    shellUrl: (shellOptions) => buildShellUrl(baseUrl, appServer?.url ?? null, shellOptions),
+    /** The number of successful token refreshes, the shell's included. */
+    get tokenRefreshes() {
+      return auth.refreshCount;
+    },
     /** Stops listening, drops every open connection (hung ones too) and cancels delayed responses. */
     close() {
       if (closing === null) {
@@ -175,7 +201,9 @@ export async function startEmulator(options = {}) {
           for (const socket of sockets) {
             socket.destroy();
           }
-        }).then(() => log("stopped"));
+        })
+          .then(() => appServer?.close())
+          .then(() => log("stopped"));
       }
       return closing;
     },
@@ -240,6 +268,8 @@ function readOptions(options) {
     agentPeriodMs: readInteger(options.agentPeriodMs, "agentPeriodMs", 1, Number.MAX_SAFE_INTEGER, DEFAULT_AGENT_PERIOD_MS),
     tokenLifetimeMs: readInteger(options.tokenLifetimeMs, "tokenLifetimeMs", 1, Number.MAX_SAFE_INTEGER, DEFAULT_TOKEN_LIFETIME_MS),
     staticRoots: options.staticRoots ?? {},
+    appRoots: options.appRoots ?? null,
+    appPort: readInteger(options.appPort, "appPort", 0, 65535, 0),
     log: options.log ?? (() => {}),
     now: options.now ?? Date.now,
   };
@@ -252,6 +282,9 @@ function readOptions(options) {
   }
   if (typeof config.staticRoots !== "object" || config.staticRoots === null) {
     throw new TypeError("staticRoots must be an object mapping URL prefixes to absolute directory paths");
+  }
+  if (config.appRoots !== null && typeof config.appRoots !== "object") {
+    throw new TypeError("appRoots must be an object mapping URL prefixes to absolute directory paths");
   }
   return config;
 }
@@ -275,9 +308,12 @@ Options:
   --token-lifetime-ms N  lifetime of OAuth access tokens in ms (default 3600000)
   --www DIR              serve DIR at /
   --dist DIR             serve DIR at /dist/
+  --app-root DIR         serve DIR at / on a second port for app pages; the portal
+                         shell at /_shell/?app=<app page URL> embeds them
+  --app-port N           port of the app pages; 0 picks a free port (default 0)
   --help                 print this help
 
-Prints {"url", "webhookUrl"} as one JSON line on stdout when listening, then logs
+Prints {"url", "webhookUrl", "appUrl"} as one JSON line on stdout when listening, then logs
 requests to stderr. Stops on SIGINT or SIGTERM.`;
 
 async function main(argv) {
@@ -292,6 +328,8 @@ async function main(argv) {
         "token-lifetime-ms": { type: "string" },
         www: { type: "string" },
         dist: { type: "string" },
+        "app-root": { type: "string" },
+        "app-port": { type: "string" },
         help: { type: "boolean" },
       },
     }));
@@ -320,6 +358,8 @@ async function main(argv) {
       firstRunDelayMs: cliInteger(values["first-run-ms"], "--first-run-ms"),
       tokenLifetimeMs: cliInteger(values["token-lifetime-ms"], "--token-lifetime-ms"),
       staticRoots,
+      appRoots: values["app-root"] === undefined ? undefined : { "/": path.resolve(values["app-root"]) },
+      appPort: cliInteger(values["app-port"], "--app-port"),
       log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
     };
   } catch (error) {
@@ -335,7 +375,7 @@ async function main(argv) {
     return 1;
   }
 
-  process.stdout.write(`${JSON.stringify({ url: emulator.url, webhookUrl: emulator.webhookUrl })}\n`);
+  process.stdout.write(`${JSON.stringify({ url: emulator.url, webhookUrl: emulator.webhookUrl, appUrl: emulator.appUrl })}\n`);
   await new Promise((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
