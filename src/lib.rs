@@ -44,7 +44,9 @@ pub mod webhook_url;
 
 #[cfg(target_arch = "wasm32")]
 pub mod js;
-#[cfg(target_arch = "wasm32")]
+// The progress widget (`mountImportProgress`), on by default. Builds
+// without it (`--no-default-features`) carry only the watch and clients.
+#[cfg(all(target_arch = "wasm32", feature = "widget"))]
 pub mod widget;
 
 pub use error::{ErrorKind, Recovery, WatchError};

@@ -11,6 +11,7 @@
 //! this bucket cannot see their requests.
 
 use crate::error::WatchError;
+use crate::value::number_text;
 
 /// The drain rate of most plans, in requests per second.
 pub const DEFAULT_RATE_PER_S: f64 = 2.0;
@@ -50,9 +51,11 @@ impl LeakyBucket {
     pub fn new(rate_per_s: f64, burst: u32) -> Result<LeakyBucket, WatchError> {
         if !(rate_per_s.is_finite() && rate_per_s > 0.0) {
             return Err(WatchError::invalid_argument(format!(
-                "invalid rate limit: rate_per_s is {rate_per_s}; expected a finite number of \
-                 requests per second above 0, such as {DEFAULT_RATE_PER_S} (most plans) or \
-                 {ENTERPRISE_RATE_PER_S} (Enterprise)"
+                "invalid rate limit: rate_per_s is {}; expected a finite number of \
+                 requests per second above 0, such as {} (most plans) or {} (Enterprise)",
+                number_text(rate_per_s),
+                number_text(DEFAULT_RATE_PER_S),
+                number_text(ENTERPRISE_RATE_PER_S)
             )));
         }
         if burst == 0 {

@@ -7,7 +7,7 @@
 //! and the server code in `modules/rest/lib/configuration/` of the `rest` module.
 
 use crate::error::WatchError;
-use crate::value::Value;
+use crate::value::{integer_text, number_text, parse_decimal, Value};
 use serde::Serialize;
 
 /// The six actions an import goes through, in order. `clean` is skipped when
@@ -42,6 +42,17 @@ impl StatusCode {
         }
     }
 
+    /// Returns the letter as the server sends it.
+    pub fn letter(self) -> &'static str {
+        match self {
+            StatusCode::S => "S",
+            StatusCode::P => "P",
+            StatusCode::F => "F",
+            StatusCode::E => "E",
+            StatusCode::U => "U",
+        }
+    }
+
     /// The state word for this letter.
     pub fn state(self) -> State {
         match self {
@@ -73,6 +84,19 @@ pub enum State {
     Failed,
     /// `U`.
     Unknown,
+}
+
+impl State {
+    /// Returns the state word in lowercase, as `ImportStatus.state` has it in JS.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Started => "started",
+            State::Running => "running",
+            State::Finished => "finished",
+            State::Failed => "failed",
+            State::Unknown => "unknown",
+        }
+    }
 }
 
 /// Where the import is within its current action.
@@ -277,7 +301,7 @@ fn clip(text: &str) -> String {
 fn lenient_number(value: &Value) -> Option<f64> {
     match value {
         Value::Number(number) => Some(*number),
-        Value::String(text) => text.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+        Value::String(text) => parse_decimal(text.trim()).filter(|n| n.is_finite()),
         _ => None,
     }
 }
@@ -355,14 +379,18 @@ fn list_items<'a>(value: &'a Value, field: &str) -> Result<Vec<&'a Value>, Watch
     match value {
         Value::Array(items) => Ok(items.iter().collect()),
         Value::Object(entries) => {
-            let mut keyed: Vec<(Option<u64>, usize, &Value)> = entries
-                .iter()
-                .enumerate()
-                .map(|(position, (key, item))| (key.parse::<u64>().ok(), position, item))
-                .collect();
             // Numeric keys in numeric order, then any other keys as they came.
-            keyed.sort_by_key(|(key, position, _)| (key.is_none(), key.unwrap_or(0), *position));
-            Ok(keyed.into_iter().map(|(_, _, item)| item).collect())
+            // An insertion sort keeps the wasm free of the standard library's
+            // sort code. The server sends the keys in ascending order as a
+            // rule, so each item goes in at the end and the sort is linear.
+            let mut sorted: Vec<((bool, u64, usize), &Value)> = Vec::with_capacity(entries.len());
+            for (position, (key, item)) in entries.iter().enumerate() {
+                let number = key.parse::<u64>().ok();
+                let sort_key = (number.is_none(), number.unwrap_or(0), position);
+                let place = sorted.iter().rposition(|(earlier, _)| *earlier < sort_key).map_or(0, |index| index + 1);
+                sorted.insert(place, (sort_key, item));
+            }
+            Ok(sorted.into_iter().map(|(_, item)| item).collect())
         }
         // PHP sends `false` or nothing for some empty lists.
         Value::Null | Value::Bool(false) => Ok(Vec::new()),
@@ -411,8 +439,8 @@ fn parse_notifications(value: Option<&Value>, field: &str) -> Result<Vec<Notific
 fn text_field(item: &Value, key: &str) -> String {
     match item.get(key) {
         Some(Value::String(text)) => text.clone(),
-        Some(Value::Number(number)) if number.fract() == 0.0 => format!("{number:.0}"),
-        Some(Value::Number(number)) => number.to_string(),
+        Some(Value::Number(number)) if number.fract() == 0.0 => integer_text(*number),
+        Some(Value::Number(number)) => number_text(*number),
         _ => String::new(),
     }
 }

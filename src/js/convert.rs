@@ -1,25 +1,83 @@
 //! Values across the boundary: parsed JS bodies into the core's [`Value`],
 //! statuses and updates out as plain JS objects with camelCase keys.
+//!
+//! Both directions walk the values with `js_sys` calls rather than through
+//! serde, which keeps a generic serializer out of the wasm.
 
 use super::error;
 use super::glue;
 use crate::error::WatchError;
-use crate::status::ImportStatus;
+use crate::status::{ImportStatus, Notification, Phase, Progress, ServerTime};
 use crate::value::Value;
 use crate::watch::Update;
-use js_sys::Object;
-use serde::Serialize;
+use js_sys::{Array, ArrayBuffer, Map, Object, Reflect, Symbol};
 use wasm_bindgen::prelude::*;
 
 /// Reads an already parsed JS body. The body arrives from JSON, so the
 /// conversion fails only for values JSON cannot hold (a symbol, a function).
 pub fn value_from_js(method: &str, body: JsValue) -> Result<Value, WatchError> {
-    serde_wasm_bindgen::from_value(body).map_err(|_| {
+    read_value(&body).ok_or_else(|| {
         WatchError::invalid_response(
             None,
             format!("{method} returned a body that is not plain JSON data (it holds a function, a symbol or similar)"),
         )
     })
+}
+
+/// Converts one JS value, or returns `None` for a value that has no JSON
+/// counterpart: a function, a symbol, a BigInt outside the 64-bit integers,
+/// an `ArrayBuffer` or typed array, an iterable other than an array or a
+/// `Map`, or a `Map` with a key that is not a string.
+///
+/// `null` and `undefined` read as `Value::Null`, a BigInt as the nearest
+/// number, and `-0` as `0`. Objects keep the key order of `Object.entries`.
+fn read_value(value: &JsValue) -> Option<Value> {
+    if value.is_null() || value.is_undefined() {
+        return Some(Value::Null);
+    }
+    if let Some(flag) = value.as_bool() {
+        return Some(Value::Bool(flag));
+    }
+    if value.is_bigint() {
+        let number = match i64::try_from(value.clone()) {
+            Ok(signed) => signed as f64,
+            Err(value) => u64::try_from(value).ok()? as f64,
+        };
+        return Some(Value::Number(number));
+    }
+    if let Some(number) = value.as_f64() {
+        // Adding +0 turns -0 into 0 and leaves every other number as it is.
+        return Some(Value::Number(number + 0.0));
+    }
+    if let Some(text) = value.as_string() {
+        return Some(Value::String(text));
+    }
+    if Array::is_array(value) {
+        let array: &Array = value.unchecked_ref();
+        return array.iter().map(|item| read_value(&item)).collect::<Option<Vec<_>>>().map(Value::Array);
+    }
+    // Functions and symbols are not objects here: `is_object` checks
+    // `typeof value === "object"`.
+    if !value.is_object() || value.is_instance_of::<ArrayBuffer>() {
+        return None;
+    }
+    let pairs = if value.is_instance_of::<Map>() {
+        // A map's own iterator yields its [key, value] entries.
+        Array::from(value)
+    } else if Reflect::has(value, &Symbol::iterator()).unwrap_or(true) {
+        // Typed arrays, sets, strings as objects, generators and the like.
+        return None;
+    } else {
+        Object::entries(value.unchecked_ref())
+    };
+    pairs
+        .iter()
+        .map(|pair| {
+            let pair: &Array = pair.unchecked_ref();
+            Some((pair.get(0).as_string()?, read_value(&pair.get(1))?))
+        })
+        .collect::<Option<Vec<_>>>()
+        .map(Value::Object)
 }
 
 /// Parses a body given as text with the platform's `JSON.parse`.
@@ -30,12 +88,73 @@ pub fn value_from_text(method: &str, http_status: Option<u16>, text: &str) -> Re
     }
 }
 
-/// Converts a status into a plain JS object.
+/// Converts a status into the plain JS object that `ImportStatus` in
+/// `js/index.d.ts` describes: absent values are `null`.
 pub fn status_to_js(status: &ImportStatus) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    // OK to fall back: the status holds only JSON-compatible data, so
-    // serialization cannot fail.
-    status.serialize(&serializer).unwrap_or(JsValue::NULL)
+    let object = Object::new();
+    glue::set(&object, "processId", &optional_number(status.process_id.map(|id| id as f64)));
+    glue::set(&object, "code", &JsValue::from_str(status.code.letter()));
+    glue::set(&object, "state", &JsValue::from_str(status.state.name()));
+    glue::set(&object, "terminal", &JsValue::from_bool(status.terminal));
+    glue::set(&object, "progress", &status.progress.as_ref().map_or(JsValue::NULL, progress_to_js));
+    glue::set(&object, "phase", &status.phase.as_ref().map_or(JsValue::NULL, phase_to_js));
+    glue::set(&object, "notices", &notifications_to_js(&status.notices));
+    glue::set(&object, "errors", &notifications_to_js(&status.errors));
+    glue::set(&object, "exceptions", &notifications_to_js(&status.exceptions));
+    glue::set(&object, "additional", &status.additional.as_ref().map_or(JsValue::NULL, value_to_js));
+    let created_items: Array = status.created_items.iter().map(value_to_js).collect();
+    glue::set(&object, "createdItems", &created_items);
+    glue::set(&object, "time", &status.time.as_ref().map_or(JsValue::NULL, time_to_js));
+    object.into()
+}
+
+fn progress_to_js(progress: &Progress) -> JsValue {
+    let object = Object::new();
+    glue::set(&object, "action", &optional_text(progress.action.as_deref()));
+    glue::set(&object, "step", &JsValue::from_f64(progress.step as f64));
+    glue::set(&object, "section", &optional_text(progress.section.as_deref()));
+    object.into()
+}
+
+fn phase_to_js(phase: &Phase) -> JsValue {
+    let object = Object::new();
+    glue::set(&object, "index", &JsValue::from(phase.index));
+    glue::set(&object, "count", &JsValue::from(phase.count));
+    object.into()
+}
+
+fn notifications_to_js(list: &[Notification]) -> JsValue {
+    list.iter()
+        .map(|item| {
+            let object = Object::new();
+            glue::set(&object, "code", &JsValue::from_str(&item.code));
+            glue::set(&object, "message", &JsValue::from_str(&item.message));
+            glue::set(&object, "type", &JsValue::from_str(&item.kind));
+            JsValue::from(object)
+        })
+        .collect::<Array>()
+        .into()
+}
+
+fn time_to_js(time: &ServerTime) -> JsValue {
+    let object = Object::new();
+    glue::set(&object, "start", &optional_number(time.start));
+    glue::set(&object, "finish", &optional_number(time.finish));
+    glue::set(&object, "duration", &optional_number(time.duration));
+    glue::set(&object, "processing", &optional_number(time.processing));
+    glue::set(&object, "dateStart", &optional_text(time.date_start.as_deref()));
+    glue::set(&object, "dateFinish", &optional_text(time.date_finish.as_deref()));
+    glue::set(&object, "operating", &optional_number(time.operating));
+    glue::set(&object, "operatingResetAt", &optional_number(time.operating_reset_at));
+    object.into()
+}
+
+fn optional_number(number: Option<f64>) -> JsValue {
+    number.map_or(JsValue::NULL, JsValue::from_f64)
+}
+
+fn optional_text(text: Option<&str>) -> JsValue {
+    text.map_or(JsValue::NULL, JsValue::from_str)
 }
 
 /// Converts an update into the `ImportUpdate` object the callback receives.
@@ -51,9 +170,21 @@ pub fn update_to_js(update: &Update, status: &JsValue) -> JsValue {
     object.into()
 }
 
-/// Converts a core value back into a plain JS value.
+/// Converts a core value back into a plain JS value: objects become plain
+/// objects with their keys set in order, and `Value::Null` becomes `null`.
 pub fn value_to_js(value: &Value) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    // OK to fall back: a `Value` holds only JSON data.
-    value.serialize(&serializer).unwrap_or(JsValue::NULL)
+    match value {
+        Value::Null => JsValue::NULL,
+        Value::Bool(flag) => JsValue::from_bool(*flag),
+        Value::Number(number) => JsValue::from_f64(*number),
+        Value::String(text) => JsValue::from_str(text),
+        Value::Array(items) => items.iter().map(value_to_js).collect::<Array>().into(),
+        Value::Object(entries) => {
+            let object = Object::new();
+            for (key, item) in entries {
+                glue::set(&object, key, &value_to_js(item));
+            }
+            object.into()
+        }
+    }
 }

@@ -4,6 +4,8 @@
 use js_sys::{Array, Function, Intl, Object};
 use wasm_bindgen::JsValue;
 
+use crate::value::number_text;
+
 /// The formatters of one locale.
 pub(crate) struct Formatter {
     plural_rules: Intl::PluralRules,
@@ -77,12 +79,12 @@ fn set(object: &Object, key: &str, value: &str) {
 }
 
 /// Calls the bound `format` function of a `NumberFormat`. Falls back to
-/// Rust's own formatting if the platform returns something unexpected.
+/// plain digits if the platform returns something unexpected.
 fn call_format(format: &Intl::NumberFormat, value: f64) -> String {
     let function: Function = format.format();
     function
         .call1(&JsValue::UNDEFINED, &JsValue::from_f64(value))
         .ok()
         .and_then(|text| text.as_string())
-        .unwrap_or_else(|| value.to_string())
+        .unwrap_or_else(|| number_text(value))
 }

@@ -1,13 +1,23 @@
-//! The widget's texts: choosing a language and reading its message file.
+//! The widget's texts: choosing a language and reading its messages.
 //!
-//! The messages live in `i18n/<id>.json`, one file per Bitrix24 language id,
-//! embedded at compile time. Each key maps to a string or, for counts, to an
-//! object of `Intl.PluralRules` categories (`one`, `few`, `many`, `other`, …).
-//! Placeholders are `{name}`. The files are parsed with the platform's
-//! `JSON.parse`, so the wasm carries no JSON parser.
+//! The messages live in `i18n/<id>.json`, one file per Bitrix24 language id.
+//! Each key maps to a string or, for counts, to an object of
+//! `Intl.PluralRules` categories (`one`, `few`, `many`, `other`, …).
+//! Placeholders are `{name}`.
+//!
+//! English is embedded at compile time, as the fallback for every language
+//! and every missing key, and is parsed with the platform's `JSON.parse`, so
+//! the wasm carries no JSON parser. The other languages stay out of the wasm:
+//! `scripts/build.mjs` turns each file into a module under `dist/i18n/`, and
+//! the package entry hands the wasm a loader for them
+//! (`__setMessageLoader`), so that a page downloads only the language it
+//! shows. A language loaded once stays cached for later widgets.
 
-use js_sys::{Function, Object};
-use wasm_bindgen::{JsCast, JsValue};
+use std::cell::RefCell;
+
+use js_sys::{Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::format::Formatter;
 use super::js_get;
@@ -16,42 +26,95 @@ use super::js_get;
 #[derive(Debug)]
 pub(crate) struct Language {
     /// The Bitrix24 language id (`ua` for Ukrainian, `la` for Spanish, `br`
-    /// for Brazilian Portuguese).
+    /// for Brazilian Portuguese), which is also the name of its message file.
     pub(crate) id: &'static str,
     /// The BCP 47 tag for `Intl` and the `lang` attribute.
     pub(crate) locale: &'static str,
     /// The primary BCP 47 subtag that maps to this language.
     primary_subtag: &'static str,
-    messages: &'static str,
 }
 
-/// Every language with a message file; the first one is the fallback.
+/// Every language with a message file; the first one, English, is the
+/// fallback and the only one embedded.
 pub(crate) const LANGUAGES: [Language; 10] = [
-    language("en", "en", "en", include_str!("../../i18n/en.json")),
-    language("ru", "ru", "ru", include_str!("../../i18n/ru.json")),
-    language("ua", "uk", "uk", include_str!("../../i18n/ua.json")),
-    language("de", "de", "de", include_str!("../../i18n/de.json")),
-    language("la", "es", "es", include_str!("../../i18n/la.json")),
-    language("br", "pt-BR", "pt", include_str!("../../i18n/br.json")),
-    language("pl", "pl", "pl", include_str!("../../i18n/pl.json")),
-    language("fr", "fr", "fr", include_str!("../../i18n/fr.json")),
-    language("it", "it", "it", include_str!("../../i18n/it.json")),
-    language("tr", "tr", "tr", include_str!("../../i18n/tr.json")),
+    language("en", "en", "en"),
+    language("ru", "ru", "ru"),
+    language("ua", "uk", "uk"),
+    language("de", "de", "de"),
+    language("la", "es", "es"),
+    language("br", "pt-BR", "pt"),
+    language("pl", "pl", "pl"),
+    language("fr", "fr", "fr"),
+    language("it", "it", "it"),
+    language("tr", "tr", "tr"),
 ];
 
-const fn language(id: &'static str, locale: &'static str, primary_subtag: &'static str, messages: &'static str) -> Language {
+/// The English messages, the fallback for every other language.
+const ENGLISH_MESSAGES: &str = include_str!("../../i18n/en.json");
+
+const fn language(id: &'static str, locale: &'static str, primary_subtag: &'static str) -> Language {
     Language {
         id,
         locale,
         primary_subtag,
-        messages,
     }
+}
+
+thread_local! {
+    /// The function from the package entry that imports a language's
+    /// module: `(id) => Promise<messages object>`.
+    static LOADER: RefCell<Option<Function>> = const { RefCell::new(None) };
+    /// The messages objects of the languages loaded so far, by language id.
+    static LOADED: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Sets the function that loads the messages of a language other than
+/// English: it takes the Bitrix24 language id and returns a promise of the
+/// messages object. The package entries call this once after instantiating
+/// the module; not part of the public API.
+#[wasm_bindgen(js_name = "__setMessageLoader")]
+pub fn set_message_loader(loader: Function) {
+    LOADER.with(|slot| *slot.borrow_mut() = Some(loader));
 }
 
 /// Returns the fallback language, English.
 pub(crate) fn english() -> &'static Language {
     let [first, ..] = &LANGUAGES;
     first
+}
+
+/// The texts of a language, or how to get them.
+pub(crate) enum Request {
+    /// English, or a language loaded before.
+    Ready(Texts),
+    /// The promise of the language's messages object; pass its value to
+    /// [`Texts::loaded`]. It rejects when the loader throws.
+    Loading(Promise),
+    /// No loader was set, because the module was instantiated without the
+    /// package entry.
+    NoLoader,
+}
+
+/// Returns the texts of `language` when they are at hand, and otherwise
+/// starts loading them.
+pub(crate) fn request(language: &'static Language) -> Request {
+    if language.id == english().id {
+        return Request::Ready(Texts::english());
+    }
+    let cached = LOADED.with(|loaded| {
+        loaded.borrow().iter().find(|(id, _)| *id == language.id).map(|(_, messages)| messages.clone())
+    });
+    if let Some(messages) = cached {
+        return Request::Ready(Texts::new(language, &messages));
+    }
+    let Some(loader) = LOADER.with(|slot| slot.borrow().clone()) else {
+        return Request::NoLoader;
+    };
+    match loader.call1(&JsValue::UNDEFINED, &JsValue::from_str(language.id)) {
+        // `Promise.resolve` also accepts a loader that returns the object itself.
+        Ok(value) => Request::Loading(Promise::resolve(&value)),
+        Err(thrown) => Request::Loading(Promise::reject(&thrown)),
+    }
 }
 
 /// Finds the language for a Bitrix24 language id (`ru`, `ua`, `la`, …) or,
@@ -141,15 +204,36 @@ impl std::fmt::Debug for Texts {
 }
 
 impl Texts {
-    /// Reads the message file of `language` and, for missing keys, English.
-    pub(crate) fn load(language: &'static Language) -> Texts {
-        let fallback = if language.id == english().id { Messages(Vec::new()) } else { parse(english().messages) };
+    /// Returns the English texts.
+    pub(crate) fn english() -> Texts {
+        Texts {
+            language: english(),
+            messages: parse_english(),
+            fallback: Messages(Vec::new()),
+            format: Formatter::new(english().locale),
+        }
+    }
+
+    /// Returns the texts of `language` from its messages object, with
+    /// English for missing keys.
+    fn new(language: &'static Language, messages: &JsValue) -> Texts {
         Texts {
             language,
-            messages: parse(language.messages),
-            fallback,
+            messages: parse(messages),
+            fallback: parse_english(),
             format: Formatter::new(language.locale),
         }
+    }
+
+    /// Returns the texts of `language` from the messages object that its
+    /// [`Request::Loading`] promise resolved with, and caches the object for
+    /// later widgets. Returns `None` for a value that is not an object.
+    pub(crate) fn loaded(language: &'static Language, messages: JsValue) -> Option<Texts> {
+        if !messages.is_object() {
+            return None;
+        }
+        LOADED.with(|loaded| loaded.borrow_mut().push((language.id, messages.clone())));
+        Some(Texts::new(language, &messages))
     }
 
     /// Returns the chosen language.
@@ -200,29 +284,30 @@ impl Texts {
     }
 }
 
-/// Parses a message file. Values other than a string or an object of
+fn parse_english() -> Messages {
+    js_sys::JSON::parse(ENGLISH_MESSAGES).map_or(Messages(Vec::new()), |parsed| parse(&parsed))
+}
+
+/// Reads a messages object. Values other than a string or an object of
 /// strings are skipped, and the test of the message files rules them out.
-fn parse(json: &str) -> Messages {
-    let Ok(parsed) = js_sys::JSON::parse(json) else {
-        return Messages(Vec::new());
-    };
-    let Some(object) = parsed.dyn_ref::<Object>() else {
+fn parse(messages: &JsValue) -> Messages {
+    let Some(object) = messages.dyn_ref::<Object>() else {
         return Messages(Vec::new());
     };
 
-    let mut messages = Vec::new();
+    let mut parsed = Vec::new();
     for (key, value) in entries(object) {
         if let Some(text) = value.as_string() {
-            messages.push((key, Message::Text(text)));
+            parsed.push((key, Message::Text(text)));
         } else if let Some(forms) = value.dyn_ref::<Object>() {
             let forms = entries(forms)
                 .into_iter()
                 .filter_map(|(category, text)| Some((category, text.as_string()?)))
                 .collect();
-            messages.push((key, Message::Plural(forms)));
+            parsed.push((key, Message::Plural(forms)));
         }
     }
-    Messages(messages)
+    Messages(parsed)
 }
 
 fn entries(object: &Object) -> Vec<(String, JsValue)> {

@@ -20,7 +20,7 @@ mod state;
 mod style;
 mod view;
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::{Rc, Weak};
 
 use js_sys::Function;
@@ -91,7 +91,6 @@ fn mount(element: &JsValue, process_id: &JsValue, options: &JsValue) -> Result<I
         None if lang.is_some() => i18n::english(),
         None => i18n::detect(&watch.client),
     };
-    let texts = i18n::Texts::load(language);
 
     let document = host
         .owner_document()
@@ -100,7 +99,7 @@ fn mount(element: &JsValue, process_id: &JsValue, options: &JsValue) -> Result<I
     let shadow = wrapper
         .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
         .map_err(dom_error)?;
-    let view = View::build(&document, &shadow, &texts, theme, process_id).map_err(dom_error)?;
+    let view = View::build(&document, &shadow, theme).map_err(dom_error)?;
 
     // The watch stops on this controller's signal once the import is
     // cancelled; the caller's own signal is forwarded to it.
@@ -118,7 +117,7 @@ fn mount(element: &JsValue, process_id: &JsValue, options: &JsValue) -> Result<I
         wrapper,
         saved_children: RefCell::new(Vec::new()),
         view,
-        texts,
+        texts: OnceCell::new(),
         transport,
         request_timeout_ms,
         on_finish,
@@ -131,6 +130,7 @@ fn mount(element: &JsValue, process_id: &JsValue, options: &JsValue) -> Result<I
         user_signal: RefCell::new(None),
         ticker: RefCell::new(None),
         listeners: RefCell::new(Vec::new()),
+        deferred_hook: RefCell::new(None),
         mounted: Cell::new(false),
         released: Cell::new(false),
     });
@@ -141,8 +141,7 @@ fn mount(element: &JsValue, process_id: &JsValue, options: &JsValue) -> Result<I
     })?;
     widget.forward_signal(&user_signal);
     Widget::bind_controls(&widget);
-    Widget::start_ticker(&widget);
-    widget.render();
+    Widget::show_in(&widget, language);
 
     let weak = Rc::downgrade(&widget);
     let listener = Listener::Rust(Rc::new(move |update: &Update, _status: &JsValue| {
@@ -206,6 +205,10 @@ type Binding = (EventTarget, &'static str, Closure<dyn FnMut(Event)>);
 /// or the id it got back, kept until it is removed.
 type Registration = RefCell<Option<(JsValue, Closure<dyn FnMut()>)>>;
 
+/// A hook of the caller (`onFinish` or `onError`), its name for messages,
+/// and its argument.
+type Hook = (Function, &'static str, JsValue);
+
 /// One mounted widget.
 ///
 /// The watch's `stop()` holds the only strong reference; the listener, the
@@ -216,10 +219,13 @@ struct Widget {
     process_id: u64,
     host: Element,
     wrapper: Element,
-    /// The host element's children, put back by `unmount`.
+    /// The host element's children, put back by `unmount`. They stay in the
+    /// host, next to the hidden widget, until its texts are there.
     saved_children: RefCell<Vec<Node>>,
     view: View,
-    texts: i18n::Texts,
+    /// Set once the texts of the widget's language are there; nothing is
+    /// rendered before.
+    texts: OnceCell<i18n::Texts>,
     transport: Rc<Transport>,
     request_timeout_ms: u64,
     on_finish: Option<Function>,
@@ -235,27 +241,92 @@ struct Widget {
     /// The `setInterval` id and the callback of the clock.
     ticker: Registration,
     listeners: RefCell<Vec<Binding>>,
+    /// `onFinish` or `onError` when the watch ended before the widget showed.
+    deferred_hook: RefCell<Option<Hook>>,
     mounted: Cell<bool>,
     released: Cell<bool>,
 }
 
 impl Widget {
-    /// Moves the host's children aside and puts the widget in their place.
+    /// Adds the widget, still hidden, after the host's children.
     fn attach(&self) -> Result<(), JsValue> {
-        let children = self.host.child_nodes();
-        let mut saved = Vec::with_capacity(children.length() as usize);
-        for index in 0..children.length() {
-            if let Some(node) = children.item(index) {
-                saved.push(node);
-            }
-        }
-        for node in &saved {
-            self.host.remove_child(node)?;
-        }
-        *self.saved_children.borrow_mut() = saved;
         self.host.append_child(&self.wrapper)?;
         self.mounted.set(true);
         Ok(())
+    }
+
+    /// Shows the widget in `language` now when its texts are at hand (English,
+    /// or a language loaded before), and otherwise once they have loaded.
+    /// A language that cannot be loaded falls back to English.
+    fn show_in(this: &Rc<Widget>, language: &'static i18n::Language) {
+        let promise = match i18n::request(language) {
+            i18n::Request::Ready(texts) => return Widget::show(this, texts),
+            i18n::Request::Loading(promise) => promise,
+            i18n::Request::NoLoader => {
+                this.log(
+                    "warn",
+                    &format!(
+                        "no loader for the {} texts, because the module was instantiated without the package entry; showing English",
+                        language.locale
+                    ),
+                );
+                return Widget::show(this, i18n::Texts::english());
+            }
+        };
+        let weak = Rc::downgrade(this);
+        spawn_local(async move {
+            let result = JsFuture::from(promise).await;
+            let Some(widget) = weak.upgrade() else {
+                return;
+            };
+            let texts = match result {
+                Ok(messages) => i18n::Texts::loaded(language, messages).ok_or_else(|| "it is not an object".to_owned()),
+                Err(thrown) => Err(describe_thrown(&thrown)),
+            };
+            let texts = texts.unwrap_or_else(|reason| {
+                widget.log(
+                    "warn",
+                    &format!("could not load the {} texts ({reason}); showing English", language.locale),
+                );
+                i18n::Texts::english()
+            });
+            Widget::show(&widget, texts);
+        });
+    }
+
+    /// Puts the texts in, moves the host's children aside and shows the
+    /// widget with its current state, all in one task. Does nothing after
+    /// `unmount` or when the widget is already shown.
+    fn show(this: &Rc<Widget>, texts: i18n::Texts) {
+        if !this.mounted.get() || this.texts.get().is_some() {
+            return;
+        }
+        let saved: Vec<Node> = {
+            let children = this.host.child_nodes();
+            (0..children.length())
+                .filter_map(|index| children.item(index))
+                .filter(|node| node != this.wrapper.as_ref())
+                .collect()
+        };
+        for node in &saved {
+            if let Err(error) = this.host.remove_child(node) {
+                this.log("error", &format!("could not move a child of the element aside: {}", describe_thrown(&error)));
+            }
+        }
+        *this.saved_children.borrow_mut() = saved;
+
+        this.view.show(&texts, this.process_id);
+        let _ = this.texts.set(texts);
+        let ended = this.state.try_borrow().map_or(true, |state| state.ended_at_ms.is_some());
+        if !ended {
+            Widget::start_ticker(this);
+        }
+        this.render();
+
+        let deferred = this.deferred_hook.borrow_mut().take();
+        if let Some(hook) = deferred {
+            this.run_hook(hook);
+        }
     }
 
     /// Removes the widget, its timer and its listeners, and puts the host's
@@ -369,14 +440,14 @@ impl Widget {
     }
 
     fn tick(&self) {
-        if let Ok(state) = self.state.try_borrow() {
-            self.view.render_clock(&state, &self.texts, js_sys::Date::now());
+        if let (Ok(state), Some(texts)) = (self.state.try_borrow(), self.texts.get()) {
+            self.view.render_clock(&state, texts, js_sys::Date::now());
         }
     }
 
     fn render(&self) {
-        if let Ok(state) = self.state.try_borrow() {
-            self.view.render(&state, &self.texts, self.allow_cancel, js_sys::Date::now());
+        if let (Ok(state), Some(texts)) = (self.state.try_borrow(), self.texts.get()) {
+            self.view.render(&state, texts, self.allow_cancel, js_sys::Date::now());
         }
     }
 
@@ -428,16 +499,28 @@ impl Widget {
             }
         });
 
-        // The hook may call stop(), so it runs after every borrow has ended.
-        let (hook, name, argument) = match &result {
+        let (hook, name, argument) = match result {
             Ok(status) => (&self.on_finish, "onFinish", status),
             Err(_) if aborted => return,
             Err(error) => (&self.on_error, "onError", error),
         };
-        if let Some(hook) = hook {
-            if let Err(thrown) = hook.call1(&JsValue::UNDEFINED, argument) {
-                self.log("error", &format!("the {name} hook threw {}", describe_thrown(&thrown)));
-            }
+        let Some(hook) = hook.clone() else {
+            return;
+        };
+        // The hook runs once the final state is on screen, so a widget
+        // still waiting for its texts runs it from `show`.
+        if self.texts.get().is_none() {
+            *self.deferred_hook.borrow_mut() = Some((hook, name, argument));
+            return;
+        }
+        self.run_hook((hook, name, argument));
+    }
+
+    /// Calls `onFinish` or `onError`. The hook may call stop(), so callers
+    /// run it after every borrow has ended.
+    fn run_hook(&self, (hook, name, argument): Hook) {
+        if let Err(thrown) = hook.call1(&JsValue::UNDEFINED, &argument) {
+            self.log("error", &format!("the {name} hook threw {}", describe_thrown(&thrown)));
         }
     }
 

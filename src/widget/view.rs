@@ -56,7 +56,12 @@ pub(crate) struct View {
     root: Element,
     icon: Element,
     pub(crate) title: Element,
+    subtitle: Element,
     bar: Element,
+    step_list: Element,
+    step_names: Vec<Element>,
+    connection_title: Element,
+    question: Element,
     segments: Vec<Element>,
     steps: Vec<StepView>,
     detail: Element,
@@ -83,20 +88,21 @@ impl std::fmt::Debug for View {
 }
 
 impl View {
-    /// Builds the widget inside `shadow` with the texts that never change.
+    /// Builds the widget inside `shadow`, hidden and without texts until
+    /// [`View::show`] fills them in, so that it can go into the page while
+    /// the texts of its language are still loading.
     ///
     /// # Errors
     ///
     /// The DOM error of a failed `createElement` or `appendChild`.
-    pub(crate) fn build(document: &Document, shadow: &ShadowRoot, texts: &Texts, theme: Theme, process_id: u64) -> Result<View, JsValue> {
+    pub(crate) fn build(document: &Document, shadow: &ShadowRoot, theme: Theme) -> Result<View, JsValue> {
         let style = element(document, "style", "")?;
         style.set_text_content(Some(CSS));
         shadow.append_child(&style)?;
 
         let root = element(document, "section", "widget")?;
-        root.set_attribute("lang", texts.language().locale)?;
+        root.set_attribute("hidden", "")?;
         root.set_attribute("data-theme", theme.name())?;
-        root.set_attribute("aria-label", &texts.text("widget.label", &[]))?;
         shadow.append_child(&root)?;
 
         let head = child(document, &root, "div", "head")?;
@@ -107,11 +113,9 @@ impl View {
         // Focus moves here after a cancellation removes the focused button.
         title.set_attribute("tabindex", "-1")?;
         let subtitle = child(document, &titles, "p", "subtitle")?;
-        subtitle.set_text_content(Some(&texts.text("process", &[("id", &process_id.to_string())])));
 
         let bar = child(document, &root, "div", "bar")?;
         bar.set_attribute("role", "progressbar")?;
-        bar.set_attribute("aria-label", &texts.text("progress.label", &[]))?;
         bar.set_attribute("aria-valuemin", "0")?;
         bar.set_attribute("aria-valuemax", &ACTION_COUNT.to_string())?;
         let mut segments = Vec::with_capacity(ACTION_COUNT);
@@ -120,14 +124,13 @@ impl View {
         }
 
         let step_list = child(document, &root, "ol", "steps")?;
-        step_list.set_attribute("aria-label", &texts.text("steps.label", &[]))?;
         let mut steps = Vec::with_capacity(ACTION_COUNT);
-        for action in ACTIONS {
+        let mut step_names = Vec::with_capacity(ACTION_COUNT);
+        for _ in ACTIONS {
             let item = child(document, &step_list, "li", "step")?;
             let mark = child(document, &item, "span", "mark")?;
             mark.set_attribute("aria-hidden", "true")?;
-            let name = child(document, &item, "span", "name")?;
-            name.set_text_content(Some(&action_name(texts, action)));
+            step_names.push(child(document, &item, "span", "name")?);
             let status = child(document, &item, "span", "sr-only")?;
             steps.push(StepView { item, mark, status });
         }
@@ -139,7 +142,6 @@ impl View {
         let connection = child(document, &root, "p", "connection")?;
         connection.set_attribute("data-active", "false")?;
         let connection_title = child(document, &connection, "span", "connection-title")?;
-        connection_title.set_text_content(Some(&texts.text("connection.retrying", &[])));
         let connection_detail = child(document, &connection, "span", "connection-detail")?;
 
         let clock = child(document, &root, "p", "clock")?;
@@ -147,16 +149,15 @@ impl View {
         let next = child(document, &clock, "span", "next")?;
 
         let cancel_box = child(document, &root, "div", "cancel")?;
-        let cancel_open = button(document, &cancel_box, &texts.text("cancel.open", &[]), "")?;
+        let cancel_open = button(document, &cancel_box, "")?;
         let confirm = child(document, &cancel_box, "div", "confirm")?;
         confirm.set_attribute("role", "group")?;
         confirm.set_attribute("aria-labelledby", "b24iw-confirm-question")?;
         let question = child(document, &confirm, "p", "question")?;
         question.set_attribute("id", "b24iw-confirm-question")?;
-        question.set_text_content(Some(&texts.text("cancel.question", &[])));
         let buttons = child(document, &confirm, "div", "buttons")?;
-        let confirm_yes = button(document, &buttons, &texts.text("cancel.confirm", &[]), "danger")?;
-        let confirm_keep = button(document, &buttons, &texts.text("cancel.keep", &[]), "")?;
+        let confirm_yes = button(document, &buttons, "danger")?;
+        let confirm_keep = button(document, &buttons, "")?;
         let cancel_result = child(document, &cancel_box, "p", "cancel-result")?;
 
         let lists_box = child(document, &root, "div", "lists")?;
@@ -196,7 +197,12 @@ impl View {
             root,
             icon,
             title,
+            subtitle,
             bar,
+            step_list,
+            step_names,
+            connection_title,
+            question,
             segments,
             steps,
             detail,
@@ -217,9 +223,33 @@ impl View {
                 kind: None,
                 steps: [None; ACTION_COUNT],
                 lists: [Vec::new(), Vec::new(), Vec::new()],
-                announcement: texts.text(Kind::Waiting.title_key(), &[]),
+                announcement: String::new(),
             }),
         })
+    }
+
+    /// Writes the texts that never change and shows the widget. Call it once,
+    /// then [`View::render`] in the same task, so that the widget appears
+    /// with its state and the layout settles in one step.
+    pub(crate) fn show(&self, texts: &Texts, process_id: u64) {
+        set_attr(&self.root, "lang", texts.language().locale);
+        set_attr(&self.root, "aria-label", &texts.text("widget.label", &[]));
+        set_text(&self.subtitle, &texts.text("process", &[("id", &process_id.to_string())]));
+        set_attr(&self.bar, "aria-label", &texts.text("progress.label", &[]));
+        set_attr(&self.step_list, "aria-label", &texts.text("steps.label", &[]));
+        for (name, action) in self.step_names.iter().zip(ACTIONS) {
+            set_text(name, &action_name(texts, action));
+        }
+        set_text(&self.connection_title, &texts.text("connection.retrying", &[]));
+        set_text(&self.cancel_open, &texts.text("cancel.open", &[]));
+        set_text(&self.question, &texts.text("cancel.question", &[]));
+        set_text(&self.confirm_yes, &texts.text("cancel.confirm", &[]));
+        set_text(&self.confirm_keep, &texts.text("cancel.keep", &[]));
+        // The live region starts empty and stays quiet about the first state.
+        if let Ok(mut rendered) = self.rendered.try_borrow_mut() {
+            rendered.announcement = texts.text(Kind::Waiting.title_key(), &[]);
+        }
+        set_hidden(&self.root, false);
     }
 
     /// Brings the whole widget up to date with `state`.
@@ -530,13 +560,12 @@ fn child(document: &Document, parent: &Node, tag: &str, class: &str) -> Result<E
     Ok(element)
 }
 
-fn button(document: &Document, parent: &Node, label: &str, variant: &str) -> Result<Element, JsValue> {
+fn button(document: &Document, parent: &Node, variant: &str) -> Result<Element, JsValue> {
     let button = child(document, parent, "button", "button")?;
     button.set_attribute("type", "button")?;
     if !variant.is_empty() {
         button.set_attribute("data-variant", variant)?;
     }
-    button.set_text_content(Some(label));
     Ok(button)
 }
 
@@ -561,7 +590,8 @@ fn set_hidden(element: &Element, hidden: bool) {
 /// One shape of an icon, drawn on a 24 × 24 grid.
 enum Shape {
     Path(&'static str),
-    Circle(f64),
+    /// A circle around the centre, with the radius as the attribute's text.
+    Circle(&'static str),
     Spinner,
 }
 
@@ -571,27 +601,27 @@ const CROSS: &str = "M9 9l6 6M15 9l-6 6";
 fn state_icon(document: &Document, kind: Kind) -> Result<Element, JsValue> {
     let shapes: &[Shape] = match kind {
         Kind::Waiting | Kind::Running | Kind::Finishing => &[Shape::Spinner],
-        Kind::Started => &[Shape::Circle(9.0), Shape::Path("M12 7.5V12l3 2")],
-        Kind::Finished => &[Shape::Circle(9.0), Shape::Path(CHECK)],
-        Kind::Failed | Kind::Stopped => &[Shape::Circle(9.0), Shape::Path(CROSS)],
+        Kind::Started => &[Shape::Circle("9"), Shape::Path("M12 7.5V12l3 2")],
+        Kind::Finished => &[Shape::Circle("9"), Shape::Path(CHECK)],
+        Kind::Failed | Kind::Stopped => &[Shape::Circle("9"), Shape::Path(CROSS)],
         Kind::Unknown => &[
-            Shape::Circle(9.0),
+            Shape::Circle("9"),
             Shape::Path("M9.8 9.6a2.3 2.3 0 1 1 3.2 2.1c-.6.3-1 .8-1 1.5v.3M12 16.6v.1"),
         ],
-        Kind::Cancelled => &[Shape::Circle(9.0), Shape::Path("M8 12h8")],
+        Kind::Cancelled => &[Shape::Circle("9"), Shape::Path("M8 12h8")],
     };
-    svg(document, shapes, 2.0)
+    svg(document, shapes, "2")
 }
 
 fn step_icon(document: &Document, state: StepState) -> Result<Option<Element>, JsValue> {
     match state {
-        StepState::Done => svg(document, &[Shape::Path("M6 12.5l4 4 8-9")], 3.0).map(Some),
-        StepState::Failed => svg(document, &[Shape::Path("M7.5 7.5l9 9M16.5 7.5l-9 9")], 3.0).map(Some),
+        StepState::Done => svg(document, &[Shape::Path("M6 12.5l4 4 8-9")], "3").map(Some),
+        StepState::Failed => svg(document, &[Shape::Path("M7.5 7.5l9 9M16.5 7.5l-9 9")], "3").map(Some),
         StepState::Current | StepState::Pending => Ok(None),
     }
 }
 
-fn svg(document: &Document, shapes: &[Shape], stroke_width: f64) -> Result<Element, JsValue> {
+fn svg(document: &Document, shapes: &[Shape], stroke_width: &str) -> Result<Element, JsValue> {
     let svg = document.create_element_ns(Some(SVG_NAMESPACE), "svg")?;
     for (name, value) in [
         ("viewBox", "0 0 24 24"),
@@ -604,7 +634,7 @@ fn svg(document: &Document, shapes: &[Shape], stroke_width: f64) -> Result<Eleme
     ] {
         svg.set_attribute(name, value)?;
     }
-    svg.set_attribute("stroke-width", &stroke_width.to_string())?;
+    svg.set_attribute("stroke-width", stroke_width)?;
 
     for shape in shapes {
         match shape {
@@ -617,7 +647,7 @@ fn svg(document: &Document, shapes: &[Shape], stroke_width: f64) -> Result<Eleme
                 let circle = document.create_element_ns(Some(SVG_NAMESPACE), "circle")?;
                 circle.set_attribute("cx", "12")?;
                 circle.set_attribute("cy", "12")?;
-                circle.set_attribute("r", &radius.to_string())?;
+                circle.set_attribute("r", radius)?;
                 svg.append_child(&circle)?;
             }
             Shape::Spinner => {
