@@ -4,7 +4,7 @@
 // package entries load on demand, and their index. Skips the wasm when no
 // source file is newer than the output. Run: npm run build [-- --force]
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -36,6 +36,9 @@ export function buildWasm({ outDir, cargoArgs = [], targetDir }) {
   const targetArgs = targetDir ? ["--target-dir", targetDir] : [];
   run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--lib", ...targetArgs, ...cargoArgs]);
   const built = join(targetDir ?? join(root, "target"), "wasm32-unknown-unknown", "release", "b24_import_watch.wasm");
+  // wasm-bindgen names snippet folders by a hash and never removes old ones,
+  // so the folder starts empty to keep stale snippets out of the package.
+  rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   run("wasm-bindgen", ["--target", "web", "--out-dir", outDir, built]);
 
