@@ -12,7 +12,16 @@ export class WatchError extends Error {
     this.httpStatus = httpStatus;
     this.retryable = retryable;
     this.retryAfterMs = retryAfterMs;
+    // V8 keeps an error's stack frames, and the objects they ran on (such as
+    // the ImportWatch whose stop() made this error), until the stack is read.
+    void this.stack;
   }
+}
+
+/** Aborts `controller` and reads the reason's stack, for the reason above. */
+export function abortController(controller) {
+  controller.abort();
+  void controller.signal.reason?.stack;
 }
 
 export function watchErrorClass() {
@@ -35,7 +44,7 @@ export function settleWithin(start, timeoutMs, outerSignal) {
       done = true;
       clearTimeout(timer);
       outerSignal?.removeEventListener("abort", onAbort);
-      if (outcome === "timeout" || outcome === "aborted") controller.abort();
+      if (outcome === "timeout" || outcome === "aborted") abortController(controller);
       resolve({ outcome, value });
     };
     const onAbort = () => finish("aborted", undefined);
@@ -276,12 +285,12 @@ export function sleepUntilVisible(ms, signal) {
   const onChange = () => {
     if (document.hidden) return;
     becameVisible = true;
-    wake.abort();
+    abortController(wake);
   };
-  const onAbort = () => wake.abort();
+  const onAbort = () => abortController(wake);
   document.addEventListener("visibilitychange", onChange);
   signal?.addEventListener("abort", onAbort);
-  if (signal?.aborted) wake.abort();
+  if (signal?.aborted) abortController(wake);
   return sleep(ms, wake.signal).then((slept) => {
     document.removeEventListener("visibilitychange", onChange);
     signal?.removeEventListener("abort", onAbort);

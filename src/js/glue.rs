@@ -42,6 +42,11 @@ extern "C" {
     #[wasm_bindgen(js_name = sleepUntilVisible)]
     pub fn sleep_until_visible(ms: f64, signal: &JsValue) -> Promise;
 
+    /// Aborts the controller and reads its reason's stack, so that the
+    /// `DOMException` does not keep the caller's objects alive.
+    #[wasm_bindgen(js_name = abortController)]
+    pub fn abort_controller(controller: &web_sys::AbortController);
+
     #[wasm_bindgen(js_name = markHandled)]
     pub fn mark_handled(promise: &Promise);
 

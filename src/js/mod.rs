@@ -6,7 +6,7 @@ pub mod clients;
 pub mod convert;
 pub mod error;
 mod frame;
-mod glue;
+pub(crate) mod glue;
 pub mod options;
 pub mod poller;
 pub mod transport;

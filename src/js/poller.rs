@@ -222,7 +222,7 @@ impl Poller {
             })
         };
         if let Some(controller) = orphaned {
-            controller.abort();
+            glue::abort_controller(&controller);
         }
     }
 

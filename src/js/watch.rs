@@ -145,7 +145,7 @@ impl Shared {
             Err(error) => self.reject.call1(&JsValue::UNDEFINED, &error),
         };
         if let Some(controller) = &self.controller {
-            controller.abort();
+            glue::abort_controller(controller);
         }
         self.remove_signal_listener();
     }

@@ -367,7 +367,7 @@ impl Widget {
             }
         }
         if let Some(controller) = &self.request_controller {
-            controller.abort();
+            crate::js::glue::abort_controller(controller);
         }
     }
 
@@ -380,10 +380,10 @@ impl Widget {
             return;
         };
         if js_get(signal, "aborted").as_bool() == Some(true) {
-            controller.abort();
+            crate::js::glue::abort_controller(&controller);
             return;
         }
-        let listener = Closure::<dyn FnMut()>::new(move || controller.abort());
+        let listener = Closure::<dyn FnMut()>::new(move || crate::js::glue::abort_controller(&controller));
         if let Ok(target) = signal.clone().dyn_into::<EventTarget>() {
             if target
                 .add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref())
@@ -582,7 +582,7 @@ impl Widget {
                     state.retry_error = None;
                 });
                 if let Some(controller) = &self.watch_controller {
-                    controller.abort();
+                    crate::js::glue::abort_controller(controller);
                 }
                 self.view.focus(&self.view.title);
             }
