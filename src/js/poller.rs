@@ -1,8 +1,9 @@
-//! One poller per client, shared by every watch that uses the client: it
-//! joins polls of the same import into one request, combines polls of
-//! different imports that fall due together into `batch` requests, and
-//! spaces requests with a leaky bucket so a page with many watches stays
-//! under the portal's rate limit.
+//! One poller per client, shared by every watch that uses the client.
+//!
+//! It joins polls of the same import into one request and combines polls of
+//! different imports that fall due together into `batch` requests. A leaky
+//! bucket spaces the requests, so a page with many watches stays under the
+//! portal's rate limit.
 
 use super::glue;
 use super::transport::{Reply, Transport};
@@ -201,7 +202,7 @@ impl Poller {
     }
 
     /// Removes the waiter that owns `slot` after its watch stopped, and aborts
-    /// a request that nobody waits for any more.
+    /// a request that no watch waits for any more.
     fn forget(&self, slot: &Rc<RefCell<Option<Outcome>>>) {
         self.queue.borrow_mut().retain(|waiter| !Rc::ptr_eq(&waiter.slot, slot));
 

@@ -61,7 +61,7 @@ impl std::fmt::Debug for Shared {
 /// converted to JS.
 pub type RustListener = Rc<dyn Fn(&Update, &JsValue)>;
 
-/// Who receives the updates of a watch.
+/// The receiver of a watch's updates.
 #[derive(Clone)]
 pub enum Listener {
     /// The JS callback of `watchImport`; exceptions it throws are logged.
