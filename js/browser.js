@@ -3,11 +3,14 @@
 // `new URL(..., import.meta.url)` into the emitted asset's URL.
 import init, { __watchErrorClass, __setMessageLoader } from "../dist/wasm/b24_import_watch.js";
 import messageModules from "../dist/i18n/index.js";
+import { stopWatchesOnFree } from "./handles.js";
+import { ImportWatch as WatchHandle } from "../dist/wasm/b24_import_watch.js";
 
 await init({ module_or_path: new URL("../dist/wasm/b24_import_watch_bg.wasm", import.meta.url) });
 // The widget has English built in and imports another language's texts
 // when a widget first shows it, so a page downloads only what it uses.
 __setMessageLoader(async (id) => (await messageModules[id]()).default);
+stopWatchesOnFree(WatchHandle);
 
 export {
   watchImport,

@@ -79,7 +79,7 @@ export interface ImportStatus {
   readonly exceptions: readonly ImportNotification[];
   /** Solution-specific data sent with F, as sent. */
   readonly additional: JsonValue | null;
-  /** The server's createItemList, as sent. */
+  /** The items of the server's createItemList: its entries when it is an array, its values in key order when it is an object. */
   readonly createdItems: readonly JsonValue[];
   readonly time: ServerTime | null;
 }

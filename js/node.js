@@ -3,11 +3,14 @@
 import { readFileSync } from "node:fs";
 import { initSync, __watchErrorClass, __setMessageLoader } from "../dist/wasm/b24_import_watch.js";
 import messageModules from "../dist/i18n/index.js";
+import { stopWatchesOnFree } from "./handles.js";
+import { ImportWatch as WatchHandle } from "../dist/wasm/b24_import_watch.js";
 
 initSync({ module: readFileSync(new URL("../dist/wasm/b24_import_watch_bg.wasm", import.meta.url)) });
 // The widget has English built in and imports another language's texts
 // when a widget first shows it, so a page downloads only what it uses.
 __setMessageLoader(async (id) => (await messageModules[id]()).default);
+stopWatchesOnFree(WatchHandle);
 
 export {
   watchImport,

@@ -149,6 +149,13 @@ fn rest_error(method: &str, http_status: Option<u16>, error: &Value, container: 
             code.as_str(),
             container.get("error_description").and_then(Value::as_str).unwrap_or(""),
         ),
+        // The REST controller layer sends some codes as integers, such as
+        // `{"error": 100}` for a missing required parameter.
+        Value::Number(number) => {
+            let description = container.get("error_description").and_then(Value::as_str).unwrap_or("");
+            let code = crate::value::number_text(*number);
+            return WatchError::rest(method, http_status, &code, description);
+        }
         _ => ("", container.get("error_description").and_then(Value::as_str).unwrap_or("")),
     };
     WatchError::rest(method, http_status, code, description)

@@ -212,14 +212,21 @@ impl WatchError {
 
     /// Rewrites the message of a transient error after the last retry: the
     /// promise of a retry goes, and the count of failed requests comes in.
-    pub fn gave_up(mut self, failed_requests: u32) -> Self {
+    pub fn gave_up(self, failed_requests: u32) -> Self {
+        let mut error = self.without_retry_clause();
+        let noun = if failed_requests == 1 { "request" } else { "requests" };
+        error.message.push_str(&format!(
+            ". Gave up after {failed_requests} failed {noun} in a row (maxConsecutiveErrors)"
+        ));
+        error
+    }
+
+    /// Removes the promise of a retry from the message, for an error that
+    /// ends a one-shot call such as `getImportStatus`, which does not retry.
+    pub fn without_retry_clause(mut self) -> Self {
         if let Some(position) = self.message.find(RETRY_CLAUSE) {
             self.message.truncate(position);
         }
-        let noun = if failed_requests == 1 { "request" } else { "requests" };
-        self.message.push_str(&format!(
-            ". Gave up after {failed_requests} failed {noun} in a row (maxConsecutiveErrors)"
-        ));
         self
     }
 

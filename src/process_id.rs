@@ -45,11 +45,12 @@ const EXPECTED: &str = "expected a positive integer or a string of digits, \
 fn describe(input: ProcessIdInput<'_>) -> String {
     match input {
         ProcessIdInput::Number(number) => crate::value::js_number_text(number),
-        ProcessIdInput::Text(text) => {
-            let shown: String = text.chars().take(40).collect();
-            let ellipsis = if text.chars().count() > 40 { "…" } else { "" };
-            format!("\"{shown}{ellipsis}\"")
+        // A webhook URL passed here by mistake holds its secret, so text that
+        // could be a URL or a token is not quoted.
+        ProcessIdInput::Text(text) if text.contains('/') || text.contains(':') || text.chars().count() > 40 => {
+            "(a string that looks like a URL or a token, not shown because it may hold a secret)".to_owned()
         }
+        ProcessIdInput::Text(text) => format!("\"{text}\""),
         ProcessIdInput::Other(type_name) => type_name.to_owned(),
     }
 }
@@ -88,6 +89,17 @@ mod tests {
         for input in bad {
             assert!(parse_process_id(input).is_err(), "{input:?}");
         }
+    }
+
+    #[test]
+    fn error_hides_url_like_text() {
+        let url = "https://portal.example/rest/1/s3cr3tMARKER/";
+        let error = parse_process_id(Text(url)).unwrap_err();
+        assert!(!error.message.contains("s3cr3t"), "{}", error.message);
+        assert!(error.message.contains("not shown"), "{}", error.message);
+
+        let long = "a".repeat(41);
+        assert!(!parse_process_id(Text(&long)).unwrap_err().message.contains(&long));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use super::options::read_options;
 use super::transport::Transport;
 use super::watch::{poll, read_process_id, request_params};
 use crate::envelope::{parse_get_response, GET_METHOD};
+use crate::error::{ErrorKind, WatchError};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -19,11 +20,24 @@ pub fn get_import_status(process_id: JsValue, options: JsValue) -> Promise {
         let options = read_options(&options, &[]).map_err(|error| to_js(&error))?;
         let transport = Transport::from_option(&options.client).map_err(|error| to_js(&error))?;
         let params = request_params(process_id);
-        let status = poll(&transport, process_id, &params, options.config.request_timeout_ms, &options.signal)
+        // One request: `timeoutMs`, when set, can only shorten it.
+        let timeout_ms = options
+            .config
+            .timeout_ms
+            .map_or(options.config.request_timeout_ms, |limit| limit.min(options.config.request_timeout_ms));
+        let status = poll(&transport, process_id, &params, timeout_ms, &options.signal)
             .await
-            .map_err(|error| to_js(&error))?;
+            .map_err(|error| to_js(&one_shot_error(error)))?;
         Ok(status_to_js(&status))
     })
+}
+
+/// Rewords an error for a call that makes one request and does not retry.
+pub fn one_shot_error(error: WatchError) -> WatchError {
+    if error.kind == ErrorKind::Aborted {
+        return WatchError::aborted("configuration.import.get was aborted because options.signal was aborted");
+    }
+    error.without_retry_clause()
 }
 
 /// Parses a whole `configuration.import.get` response body into a status.

@@ -41,7 +41,7 @@ impl ImportClient {
             let reply = transport
                 .send(&method, &params, CALL_TIMEOUT_MS, &JsValue::UNDEFINED)
                 .await
-                .map_err(|error| to_js(&error))?;
+                .map_err(|error| to_js(&error.without_retry_clause()))?;
             Ok(value_to_js(&reply.body))
         })
     }

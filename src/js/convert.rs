@@ -13,14 +13,28 @@ use crate::watch::Update;
 use js_sys::{Array, ArrayBuffer, Map, Object, Reflect, Symbol};
 use wasm_bindgen::prelude::*;
 
+/// How deep arrays and objects may nest in a body. REST bodies of these
+/// methods nest a few levels; the bound keeps a cyclic object or a hostile
+/// body from exhausting the wasm stack, which would break the module for
+/// the whole page.
+const MAX_DEPTH: usize = 64;
+
+/// Why a JS value cannot become a [`Value`].
+enum Unreadable {
+    NotJson,
+    TooDeep,
+}
+
 /// Reads an already parsed JS body. The body arrives from JSON, so the
-/// conversion fails only for values JSON cannot hold (a symbol, a function).
+/// conversion fails only for values JSON cannot hold (a symbol, a function)
+/// and for nesting deeper than [`MAX_DEPTH`] levels, cycles included.
 pub fn value_from_js(method: &str, body: JsValue) -> Result<Value, WatchError> {
-    read_value(&body).ok_or_else(|| {
-        WatchError::invalid_response(
-            None,
-            format!("{method} returned a body that is not plain JSON data (it holds a function, a symbol or similar)"),
-        )
+    read_value(&body, 0).map_err(|reason| {
+        let what = match reason {
+            Unreadable::NotJson => "a body that is not plain JSON data (it holds a function, a symbol or similar)",
+            Unreadable::TooDeep => "a body nested more than 64 levels deep, or an object that contains itself",
+        };
+        WatchError::invalid_response(None, format!("{method} returned {what}"))
     })
 }
 
@@ -31,42 +45,45 @@ pub fn value_from_js(method: &str, body: JsValue) -> Result<Value, WatchError> {
 ///
 /// `null` and `undefined` read as `Value::Null`, a BigInt as the nearest
 /// number, and `-0` as `0`. Objects keep the key order of `Object.entries`.
-fn read_value(value: &JsValue) -> Option<Value> {
+fn read_value(value: &JsValue, depth: usize) -> Result<Value, Unreadable> {
     if value.is_null() || value.is_undefined() {
-        return Some(Value::Null);
+        return Ok(Value::Null);
     }
     if let Some(flag) = value.as_bool() {
-        return Some(Value::Bool(flag));
+        return Ok(Value::Bool(flag));
     }
     if value.is_bigint() {
         let number = match i64::try_from(value.clone()) {
             Ok(signed) => signed as f64,
-            Err(value) => u64::try_from(value).ok()? as f64,
+            Err(value) => u64::try_from(value).map_err(|_| Unreadable::NotJson)? as f64,
         };
-        return Some(Value::Number(number));
+        return Ok(Value::Number(number));
     }
     if let Some(number) = value.as_f64() {
         // Adding +0 turns -0 into 0 and leaves every other number as it is.
-        return Some(Value::Number(number + 0.0));
+        return Ok(Value::Number(number + 0.0));
     }
     if let Some(text) = value.as_string() {
-        return Some(Value::String(text));
+        return Ok(Value::String(text));
+    }
+    if depth >= MAX_DEPTH {
+        return Err(Unreadable::TooDeep);
     }
     if Array::is_array(value) {
         let array: &Array = value.unchecked_ref();
-        return array.iter().map(|item| read_value(&item)).collect::<Option<Vec<_>>>().map(Value::Array);
+        return array.iter().map(|item| read_value(&item, depth + 1)).collect::<Result<Vec<_>, _>>().map(Value::Array);
     }
     // Functions and symbols are not objects here: `is_object` checks
     // `typeof value === "object"`.
     if !value.is_object() || value.is_instance_of::<ArrayBuffer>() {
-        return None;
+        return Err(Unreadable::NotJson);
     }
     let pairs = if value.is_instance_of::<Map>() {
         // A map's own iterator yields its [key, value] entries.
         Array::from(value)
     } else if Reflect::has(value, &Symbol::iterator()).unwrap_or(true) {
         // Typed arrays, sets, strings as objects, generators and the like.
-        return None;
+        return Err(Unreadable::NotJson);
     } else {
         Object::entries(value.unchecked_ref())
     };
@@ -74,9 +91,10 @@ fn read_value(value: &JsValue) -> Option<Value> {
         .iter()
         .map(|pair| {
             let pair: &Array = pair.unchecked_ref();
-            Some((pair.get(0).as_string()?, read_value(&pair.get(1))?))
+            let key = pair.get(0).as_string().ok_or(Unreadable::NotJson)?;
+            Ok((key, read_value(&pair.get(1), depth + 1)?))
         })
-        .collect::<Option<Vec<_>>>()
+        .collect::<Result<Vec<_>, _>>()
         .map(Value::Object)
 }
 

@@ -24,6 +24,12 @@ pub fn to_js(error: &WatchError) -> JsValue {
 /// Reads back a JS `WatchError`, or any object with the same fields, as
 /// thrown by a client. Returns `None` for other values.
 pub fn from_js(value: &JsValue) -> Option<WatchError> {
+    // Only this module's errors, by their names: another library's error
+    // may have a `kind` field of its own.
+    let name = glue::get(value, "name").as_string()?;
+    if !matches!(name.as_str(), "WatchError" | "AbortError" | "TimeoutError") {
+        return None;
+    }
     let kind = match glue::get(value, "kind").as_string()?.as_str() {
         "rest" => ErrorKind::Rest,
         "network" => ErrorKind::Network,

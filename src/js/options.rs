@@ -75,6 +75,12 @@ pub fn read_options(options: &JsValue, extra: &[&str]) -> Result<WatchOptions, W
         config.interval_ms = ms;
     }
     if let Some(ms) = duration(options, "minIntervalMs", 0)? {
+        if ms > config.interval_ms {
+            return Err(WatchError::invalid_argument(format!(
+                "invalid minIntervalMs {ms}: it is above intervalMs {}; the shortest wait between polls cannot exceed the longest",
+                config.interval_ms
+            )));
+        }
         config.min_interval_ms = ms;
     }
     if let Some(ms) = duration(options, "requestTimeoutMs", 1)? {
@@ -196,8 +202,11 @@ pub fn show(value: &JsValue) -> String {
         return flag.to_string();
     }
     if let Some(text) = value.as_string() {
-        let shown: String = text.chars().take(40).collect();
-        return format!("\"{shown}\"");
+        // A webhook URL or a token in the wrong place must not reach a message.
+        if text.contains('/') || text.contains(':') || text.chars().count() > 40 {
+            return "a string (not shown because it may hold a secret)".to_owned();
+        }
+        return format!("\"{text}\"");
     }
     type_of(value)
 }

@@ -12,6 +12,7 @@ use crate::envelope::{parse_get_response, GET_METHOD};
 use crate::error::WatchError;
 use crate::rate_limit::{self, LeakyBucket};
 use crate::status::ImportStatus;
+use crate::watch::MAX_TIMER_MS;
 use js_sys::{Function, Object, Promise};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -121,13 +122,21 @@ impl Poller {
 
     /// Polls the status of `process_id`. The request may be shared with other
     /// watches: a status that arrived at most `fresh_ms` ago is reused, and a
-    /// request on the wire for the same import is joined. `timeout_ms` and
-    /// `signal` bound this caller's wait either way.
+    /// request on the wire for the same import is joined. `timeout_ms` bounds
+    /// the request once it is sent; `wait_limit_ms`, when given, and `signal`
+    /// bound this caller's wait.
     ///
     /// # Errors
     ///
     /// The poll's error, a timeout, or an aborted error when `signal` aborts.
-    pub async fn poll(self: &Rc<Self>, process_id: u64, timeout_ms: u64, fresh_ms: u64, signal: &JsValue) -> Outcome {
+    pub async fn poll(
+        self: &Rc<Self>,
+        process_id: u64,
+        timeout_ms: u64,
+        fresh_ms: u64,
+        wait_limit_ms: Option<u64>,
+        signal: &JsValue,
+    ) -> Outcome {
         let now = js_sys::Date::now();
         let fresh = self
             .recent
@@ -165,9 +174,11 @@ impl Poller {
             self.schedule_flush();
         }
 
-        // The shared request has its own time limit, so this wait ends when it
-        // does; the extra second covers the rate limiter's queue.
-        let wait_ms = timeout_ms.saturating_add(1_000);
+        // The request has its own time limit once it is sent, and the rate
+        // limiter's queue ahead of it is finite, so only the watch's own time
+        // limit bounds this wait. A page with many watches on one client can
+        // queue for minutes, which is no reason to report the portal as slow.
+        let wait_ms = wait_limit_ms.unwrap_or(MAX_TIMER_MS).clamp(1, MAX_TIMER_MS);
         let start = Closure::once(move |_: JsValue| -> JsValue { woken.into() });
         let promise = glue::settle_within(start.as_ref().unchecked_ref(), wait_ms as f64, signal);
         // `settleWithin` calls `start` before it returns, so the closure may go.

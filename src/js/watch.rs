@@ -303,7 +303,7 @@ async fn run(shared: &Shared, mut watcher: Watcher, poller: &Rc<Poller>, listene
         // as good as a new one, and spares a request.
         let config = watcher.config();
         let fresh_ms = config.min_interval_ms.min(config.interval_ms) / 2;
-        let outcome = poller.poll(process_id, timeout_ms, fresh_ms, &signal).await;
+        let outcome = poller.poll(process_id, timeout_ms, fresh_ms, watcher.remaining_ms(now), &signal).await;
         if shared.stopped() {
             return None;
         }
