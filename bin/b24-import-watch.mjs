@@ -3,8 +3,9 @@
 // import from a terminal or a script until it ends. Exit codes: 0 for F, 1
 // for E, 2 for U, 3 when watching fails or an argument is invalid, 130
 // after Ctrl-C (143 after SIGTERM). Run with --help for the options.
-import { parseArguments, UsageError } from "./cli/args.mjs";
+import { parseArguments, UsageError, webhookSecrets } from "./cli/args.mjs";
 import { JsonDisplay, LiveDisplay, PlainDisplay } from "./cli/display.mjs";
+import { maskWrites } from "./cli/redact.mjs";
 import { availableLanguages } from "./cli/texts.mjs";
 
 const EXIT_CODE_OF_STATUS = { F: 0, E: 1, U: 2 };
@@ -13,9 +14,16 @@ const EXIT_CODE_OF_SIGNAL = { SIGINT: 130, SIGTERM: 143 };
 const EXIT_BROKEN_PIPE = 141;
 
 async function main() {
+  const argv = process.argv.slice(2);
+  // The messages are written without the webhook secret. Should one quote
+  // it anyway, every write masks it before it reaches a terminal or a log.
+  const secrets = webhookSecrets(argv, process.env);
+  maskWrites(process.stdout, secrets);
+  maskWrites(process.stderr, secrets);
+
   let args;
   try {
-    args = parseArguments(process.argv.slice(2), process.env);
+    args = parseArguments(argv, process.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`b24-import-watch: ${error.message}\n${error.texts.cli("seeHelp")}\n`);
@@ -41,10 +49,7 @@ async function main() {
   }
 
   const startedAt = Date.now();
-  // Digits become a number for the JSON lines; anything else goes to
-  // watchImport as given, which rejects it with a message.
-  const asNumber = Number(args.processId);
-  const processId = /^\d+$/.test(args.processId) && Number.isSafeInteger(asNumber) ? asNumber : args.processId;
+  const { processId } = args;
   const stream = process.stdout;
   const display = args.json
     ? new JsonDisplay({ stream, processId })

@@ -8,6 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { maskWrites, webhookSecret } from "../../bin/cli/redact.mjs";
 import { startEmulator } from "../../tools/portal-emulator/server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -15,6 +16,7 @@ const CLI = join(root, "bin", "b24-import-watch.mjs");
 const RUN_LIMIT_MS = 30_000;
 // With these timings the default import (22 states) ends in about 0.7 s.
 const AGENT = { agentPeriodMs: 30, firstRunDelayMs: 30 };
+const SCRIPT_MISSING = spawnSync("script", ["--version"]).status !== 0 && "util-linux script is missing";
 
 let emulator;
 let secret;
@@ -60,6 +62,33 @@ function runCli(args, { env = {}, onStdout = () => {} } = {}) {
       clearTimeout(timer);
       allOutput.push(stdout, stderr);
       resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Runs the CLI under `script`, which gives it a pseudo-terminal, so it
+ * draws the live display. Resolves with `{status, stdout, stderr}`, where
+ * stdout contains both outputs of the CLI, as a terminal shows them. It runs
+ * asynchronously, because the emulator shares this process.
+ */
+function runInTerminal(args, { env = {} } = {}) {
+  const command = [process.execPath, CLI, ...args].map((part) => `'${part}'`).join(" ");
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qec", command, "/dev/null"], {
+      env: { ...process.env, LANG: "C", NO_COLOR: "1", TERM: "xterm", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), RUN_LIMIT_MS);
+    child.stdout.setEncoding("utf8").on("data", (chunk) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      allOutput.push(stdout, stderr);
+      resolve({ status, stdout, stderr });
     });
   });
 }
@@ -195,7 +224,23 @@ const BAD_ARGUMENTS = [
   { name: "interval not a number", args: () => ["101", "--interval", "fast"], withWebhook: true, message: /invalid --interval "fast": expected a whole number of milliseconds from 1 to 2147483647/ },
   { name: "timeout zero", args: () => ["101", "--timeout", "0"], withWebhook: true, message: /invalid --timeout "0"/ },
   { name: "unknown language", args: () => ["101", "--lang", "xx"], withWebhook: true, message: /unknown language "xx": expected one of .*en.*ru/ },
-  { name: "invalid process id", args: () => ["abc"], withWebhook: true, message: /invalid processId "abc": expected a positive integer/ },
+  { name: "invalid process id", args: () => ["abc"], withWebhook: true, message: /invalid processId "abc": expected a positive integer such as 42/ },
+  { name: "negative process id", args: () => ["-5"], withWebhook: true, message: /invalid processId "-5": expected a positive integer/ },
+  { name: "negative process id after --", args: () => ["--", "-5"], withWebhook: true, message: /invalid processId "-5"/ },
+  { name: "fractional process id", args: () => ["-1.5", "--json"], withWebhook: true, message: /invalid processId "-1\.5"/ },
+  { name: "zero process id", args: () => ["0"], withWebhook: true, message: /invalid processId "0"/ },
+  { name: "process id of 17 digits", args: () => ["1".repeat(17)], withWebhook: true, message: /invalid processId "1{17}"/ },
+  { name: "process id above 2^53 - 1", args: () => ["9007199254740992"], withWebhook: true, message: /invalid processId "9007199254740992": .*at most 9007199254740991/ },
+  { name: "long process id is cut", args: () => ["x".repeat(100)], withWebhook: true, message: /invalid processId "x{40}…"/ },
+  {
+    name: "webhook URL as process id",
+    args: () => [emulator.webhookUrl],
+    withWebhook: true,
+    message: /invalid processId: expected a positive integer such as 42 \(the value is not shown because it looks like a URL\)/,
+  },
+  { name: "portal host as process id", args: () => ["portal.example.com:443"], withWebhook: true, message: /invalid processId: .*not shown/ },
+  { name: "webhook secret as process id", args: () => [secret], withWebhook: true, message: /invalid processId "\*\*\*"/ },
+  { name: "interval negative", args: () => ["101", "--interval", "-5"], withWebhook: true, message: /invalid --interval "-5"/ },
   {
     name: "plain http to another host",
     args: () => ["101", "--webhook", `http://portal.example.com/rest/1/${secret}/`],
@@ -211,10 +256,64 @@ for (const { name, args, withWebhook, message } of BAD_ARGUMENTS) {
     assert.equal(run.code, 3, `stdout: ${run.stdout}\nstderr: ${run.stderr}`);
     assert.match(run.stderr, message);
     assert.match(run.stderr, /^b24-import-watch: /);
+    assert.equal(run.stdout, "", "nothing on stdout, not even the header");
     assert.equal(run.stderr.includes(secret), false);
     assert.equal(run.stdout.includes(secret), false);
   });
 }
+
+const HIDDEN_PROCESS_ID = /invalid processId: expected a positive integer such as 42 \(the value is not shown because it looks like a URL\)/;
+
+test("webhook URL as process id in json mode", async () => {
+  const run = await runCli([emulator.webhookUrl, "--json"], { env: { B24_WEBHOOK_URL: emulator.webhookUrl } });
+  assert.equal(run.code, 3, `stdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  assert.match(run.stderr, HIDDEN_PROCESS_ID);
+  assert.equal(run.stdout, "");
+  assert.equal(run.stderr.includes(secret), false);
+  assert.equal(run.stderr.includes(emulator.webhookUrl.slice(0, 20)), false, "no part of the URL is shown");
+});
+
+test("webhook URL as process id in --webhook", async () => {
+  // Without B24_WEBHOOK_URL, so the secret to hide comes from --webhook.
+  const run = await runCli([emulator.webhookUrl, "--webhook", emulator.webhookUrl]);
+  assert.equal(run.code, 3, `stdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  assert.match(run.stderr, HIDDEN_PROCESS_ID);
+  assert.equal(run.stdout, "");
+  assert.equal(run.stderr.includes(secret), false);
+});
+
+test("webhook URL as process id on a terminal", { skip: SCRIPT_MISSING }, async () => {
+  const result = await runInTerminal([emulator.webhookUrl], { env: { B24_WEBHOOK_URL: emulator.webhookUrl } });
+  assert.equal(result.status, 3, result.stdout);
+  assert.match(result.stdout, HIDDEN_PROCESS_ID);
+  assert.equal(result.stdout.includes("Import #"), false, "no header before the error");
+  assert.equal(result.stdout.includes("\x1b[?25l"), false, "the live display never starts");
+  assert.equal(result.stdout.includes(secret), false);
+  assert.equal(result.stderr.includes(secret), false);
+});
+
+test("largest process id is accepted", async () => {
+  const run = await runCli(watchArgs("9007199254740991"), { env: { B24_WEBHOOK_URL: emulator.webhookUrl } });
+  assert.equal(run.code, 2, run.stderr);
+  assert.equal(run.stdout.split("\n")[0], "Import #9007199254740991");
+});
+
+test("webhook secret read from the URL", () => {
+  assert.equal(webhookSecret("https://portal.example.com/rest/1/k8s3lx9v1qz7w2rt/"), "k8s3lx9v1qz7w2rt");
+  assert.equal(webhookSecret(" http://127.0.0.1:8080/rest/12/k8s3lx9v1qz7w2rt/profile.json"), "k8s3lx9v1qz7w2rt");
+  assert.equal(webhookSecret("https://portal.example.com/rest/k8s3lx9v1qz7w2rt/"), null);
+  assert.equal(webhookSecret("not a URL"), null);
+});
+
+test("masked writes hide the secret", () => {
+  const written = [];
+  const stream = { write: (chunk, callback) => written.push([chunk, callback]) };
+  const done = () => {};
+  maskWrites(stream, ["k8s3lx9v1qz7w2rt"]);
+  stream.write("GET /rest/1/k8s3lx9v1qz7w2rt/ failed, k8s3lx9v1qz7w2rt\n", done);
+  assert.equal(written[0][0], "GET /rest/1/***/ failed, ***\n");
+  assert.equal(written[0][1], done, "the callback is passed on");
+});
 
 test("bad arguments in russian", async () => {
   const run = await runCli(["--lang", "ru"]);
@@ -271,28 +370,9 @@ test("sigint stops with 130", async () => {
   assert.match(run.stderr, /Stopped watching\. The import goes on on the portal\./);
 });
 
-test("terminal display draws in place", { skip: spawnSync("script", ["--version"]).status !== 0 && "util-linux script is missing" }, async () => {
-  // `script` gives the CLI a pseudo-terminal, so it draws the live display.
-  // It runs asynchronously, because the emulator shares this process.
+test("terminal display draws in place", { skip: SCRIPT_MISSING }, async () => {
   const processId = emulator.register();
-  const command = [process.execPath, CLI, ...watchArgs(processId)].map((part) => `'${part}'`).join(" ");
-  const result = await new Promise((resolve, reject) => {
-    const child = spawn("script", ["-qec", command, "/dev/null"], {
-      env: { ...process.env, B24_WEBHOOK_URL: emulator.webhookUrl, LANG: "C", NO_COLOR: "1", TERM: "xterm" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), RUN_LIMIT_MS);
-    child.stdout.setEncoding("utf8").on("data", (chunk) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-  allOutput.push(result.stdout, result.stderr);
+  const result = await runInTerminal(watchArgs(processId), { env: { B24_WEBHOOK_URL: emulator.webhookUrl } });
   assert.equal(result.status, 0, result.stderr);
   assert.ok(result.stdout.includes("\x1b[?25l"), "hides the cursor");
   assert.ok(result.stdout.includes("\x1b[?25h"), "shows the cursor again");
