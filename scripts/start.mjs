@@ -62,7 +62,7 @@ const watch = watchImport(
     if (update.error) console.log(`[${seconds()} s] retrying after: ${update.error.message}`);
     if (update.changed) console.log(`[${seconds()} s] ${describe(update.status)}`);
   },
-  { client: webhookClient(emulator.webhookUrl), intervalMs: agentPeriodMs, minIntervalMs: 250 },
+  { client: webhookClient(emulator.webhookUrl), intervalMs: agentPeriodMs, minIntervalMs: Math.min(250, agentPeriodMs) },
 );
 watch.done.then(
   (final) => console.log(`[${seconds()} s] import ${processId} ended with ${final.code}; the page stays up until Ctrl-C`),

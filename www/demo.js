@@ -32,7 +32,7 @@ function mount() {
   showFinal("The import is still running.");
   document.documentElement.style.colorScheme = theme.value === "auto" ? "" : theme.value;
 
-  const options = { client, intervalMs: INTERVAL_MS, minIntervalMs: 250, theme: theme.value, allowCancel: true };
+  const options = { client, intervalMs: INTERVAL_MS, minIntervalMs: Math.min(250, INTERVAL_MS), theme: theme.value, allowCancel: true };
   if (language.value) options.lang = language.value;
   const current = mountImportProgress(byId("progress"), processId, options);
   watch = current;

@@ -297,3 +297,27 @@ export function sleepUntilVisible(ms, signal) {
     return slept || becameVisible;
   });
 }
+
+/**
+ * Attaches `css` to `shadowRoot` as a constructable stylesheet, which a CSP
+ * `style-src` does not govern, so the widget needs no 'unsafe-inline'.
+ * Returns false, having changed nothing, where the shadow root's window lacks
+ * constructable stylesheets (before Chrome 73, Firefox 101 and Safari 16.4);
+ * the caller then falls back to a <style> element. The sheet comes from that
+ * window's own `CSSStyleSheet`, because a shadow root in another frame
+ * rejects a sheet constructed in this one. Never throws.
+ */
+export function adoptStyleSheet(shadowRoot, css) {
+  try {
+    const StyleSheet = shadowRoot.ownerDocument?.defaultView?.CSSStyleSheet;
+    if (typeof StyleSheet?.prototype?.replaceSync !== "function" || !("adoptedStyleSheets" in shadowRoot)) {
+      return false;
+    }
+    const sheet = new StyleSheet();
+    sheet.replaceSync(css);
+    shadowRoot.adoptedStyleSheets = [...shadowRoot.adoptedStyleSheets, sheet];
+    return true;
+  } catch {
+    return false;
+  }
+}

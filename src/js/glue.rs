@@ -73,6 +73,12 @@ extern "C" {
     /// Resolves with `{status, body}` or `{status, code, description}`; see glue.js.
     #[wasm_bindgen(js_name = b24jssdkCall)]
     pub fn b24jssdk_call(b24: &JsValue, method: &str, params: &JsValue) -> Promise;
+
+    /// Attaches `css` to `shadow` as a constructable stylesheet. Returns
+    /// `false`, having changed nothing, where the browser lacks constructable
+    /// stylesheets; see glue.js.
+    #[wasm_bindgen(js_name = adoptStyleSheet)]
+    pub fn adopt_style_sheet(shadow: &web_sys::ShadowRoot, css: &str) -> bool;
 }
 
 /// Returns `object[key]`, or `undefined` when `object` is not an object or

@@ -173,7 +173,14 @@ impl Shared {
         let weak: Weak<Shared> = Rc::downgrade(self);
         let listener = Closure::<dyn FnMut()>::new(move || {
             if let Some(shared) = weak.upgrade() {
-                shared.abort("options.signal was aborted");
+                // A string reason, such as the widget's "cancelled" one, says more
+                // than the fixed text; the borrow ends before `abort` needs it.
+                let reason = shared
+                    .signal_listener
+                    .borrow()
+                    .as_ref()
+                    .and_then(|(signal, _)| glue::get(signal, "reason").as_string());
+                shared.abort(reason.as_deref().unwrap_or("options.signal was aborted"));
             }
         });
         let add = glue::get(signal, "addEventListener");

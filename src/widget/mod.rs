@@ -47,6 +47,17 @@ const TICK_MS: i32 = 1_000;
 /// element name keeps page rules for `div` off it and allows a shadow root.
 const WRAPPER_TAG: &str = "b24-import-progress";
 
+/// The reason the widget's "Cancel import" button aborts its watch with,
+/// which ends up in the message of the `AbortError` that `done` rejects with.
+const CANCELLED_REASON: &str = "the import was cancelled from the widget";
+
+thread_local! {
+    /// The mounted widgets by host element, so that a second mount on the
+    /// same element is rejected. `unmount` removes a widget's entry. A widget
+    /// dropped without `stop()` leaves a dead entry, removed at the next mount.
+    static HOSTS: RefCell<Vec<(Element, Weak<Widget>)>> = const { RefCell::new(Vec::new()) };
+}
+
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_name = setInterval, catch)]
@@ -63,9 +74,10 @@ extern "C" {
 ///
 /// # Errors
 ///
-/// Throws a `WatchError` of kind `invalid_argument` for an element that is
-/// not a DOM element, an invalid `processId` or invalid options, before it
-/// changes the page or sends a request.
+/// Throws a `WatchError` of kind `invalid_argument` for an invalid element,
+/// `processId` or options, before it changes the page or sends a request.
+/// An element is invalid when it is not a DOM element, or when it already
+/// shows a widget whose watch was not stopped.
 #[wasm_bindgen(js_name = mountImportProgress)]
 pub fn mount_import_progress(element: JsValue, process_id: JsValue, options: JsValue) -> Result<ImportWatch, JsValue> {
     mount(&element, &process_id, &options).map_err(|error| to_js(&error))
@@ -73,6 +85,7 @@ pub fn mount_import_progress(element: JsValue, process_id: JsValue, options: JsV
 
 fn mount(element: &JsValue, process_id: &JsValue, options: &JsValue) -> Result<ImportWatch, WatchError> {
     let host = read_element(element)?;
+    reject_mounted_host(&host)?;
     let process_id = read_process_id(process_id)?;
     let WidgetOptions {
         mut watch,
@@ -87,7 +100,8 @@ fn mount(element: &JsValue, process_id: &JsValue, options: &JsValue) -> Result<I
 
     let language = match lang.as_deref().and_then(i18n::from_bitrix_id) {
         Some(language) => language,
-        // A well-formed tag of a language without texts falls back to English.
+        // An empty string, or a well-formed tag of a language without
+        // texts, falls back to English.
         None if lang.is_some() => i18n::english(),
         None => i18n::detect(&watch.client),
     };
@@ -139,6 +153,11 @@ fn mount(element: &JsValue, process_id: &JsValue, options: &JsValue) -> Result<I
         widget.unmount();
         dom_error(error)
     })?;
+    HOSTS.with(|hosts| {
+        if let Ok(mut hosts) = hosts.try_borrow_mut() {
+            hosts.push((widget.host.clone(), Rc::downgrade(&widget)));
+        }
+    });
     widget.forward_signal(&user_signal);
     Widget::bind_controls(&widget);
     Widget::show_in(&widget, language);
@@ -180,6 +199,27 @@ fn read_element(value: &JsValue) -> Result<Element, WatchError> {
         "invalid element: expected a DOM element such as document.getElementById(\"import-progress\"), got {}",
         type_of(value)
     )))
+}
+
+/// Rejects a host element that shows a widget still mounted, because the
+/// second widget would hide the first while its watch keeps polling.
+fn reject_mounted_host(host: &Element) -> Result<(), WatchError> {
+    let mounted_process = HOSTS.with(|hosts| {
+        let mut hosts = hosts.try_borrow_mut().ok()?;
+        hosts.retain(|(_, widget)| widget.strong_count() > 0);
+        hosts
+            .iter()
+            .filter(|(element, _)| element == host)
+            .filter_map(|(_, widget)| widget.upgrade())
+            .find(|widget| widget.mounted.get())
+            .map(|widget| widget.process_id)
+    });
+    match mounted_process {
+        Some(process_id) => Err(WatchError::invalid_argument(format!(
+            "invalid element: it already shows an import's progress (import {process_id}); call stop() on its watch first"
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn dom_error(thrown: JsValue) -> WatchError {
@@ -333,6 +373,11 @@ impl Widget {
     /// children back where the widget was. Safe to call twice.
     fn unmount(&self) {
         self.release();
+        HOSTS.with(|hosts| {
+            if let Ok(mut hosts) = hosts.try_borrow_mut() {
+                hosts.retain(|(_, widget)| !std::ptr::eq(widget.as_ptr(), self));
+            }
+        });
         if !self.mounted.replace(false) {
             return;
         }
@@ -581,8 +626,10 @@ impl Widget {
                     state.next_poll_at_ms = None;
                     state.retry_error = None;
                 });
+                // With this reason, the `AbortError` of `done` names the
+                // widget's button as the cause, not the caller's signal.
                 if let Some(controller) = &self.watch_controller {
-                    crate::js::glue::abort_controller(controller);
+                    controller.abort_with_reason(&JsValue::from_str(CANCELLED_REASON));
                 }
                 self.view.focus(&self.view.title);
             }

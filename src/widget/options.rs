@@ -35,7 +35,8 @@ impl Theme {
 pub(crate) struct WidgetOptions {
     /// The options of the watch itself.
     pub(crate) watch: WatchOptions,
-    /// `options.lang`: a Bitrix24 language id or a BCP 47 tag.
+    /// `options.lang`: a Bitrix24 language id, a BCP 47 tag, or an empty
+    /// string, which counts as a language without texts.
     pub(crate) lang: Option<String>,
     /// Called with the terminal status (F, E or U).
     pub(crate) on_finish: Option<Function>,
@@ -59,7 +60,7 @@ pub(crate) fn read_widget_options(options: &JsValue) -> Result<WidgetOptions, Wa
         None
     } else {
         match lang.as_string() {
-            Some(tag) if is_language_tag(&tag) => Some(tag),
+            Some(tag) if tag.is_empty() || is_language_tag(&tag) => Some(tag),
             _ => {
                 return Err(WatchError::invalid_argument(format!(
                     "invalid lang {}: expected a Bitrix24 language id such as \"en\", \"ru\" or \"ua\", \

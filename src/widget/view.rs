@@ -14,6 +14,7 @@ use super::options::Theme;
 use super::sections;
 use super::state::{CancelState, Kind, StepState, WidgetState, ACTION_COUNT};
 use super::style::CSS;
+use crate::js::glue::adopt_style_sheet;
 use crate::status::{Notification, ACTIONS};
 
 /// Lists longer than this show their first `VISIBLE_ITEMS` entries and fold
@@ -96,9 +97,14 @@ impl View {
     ///
     /// The DOM error of a failed `createElement` or `appendChild`.
     pub(crate) fn build(document: &Document, shadow: &ShadowRoot, theme: Theme) -> Result<View, JsValue> {
-        let style = element(document, "style", "")?;
-        style.set_text_content(Some(CSS));
-        shadow.append_child(&style)?;
+        // A CSP `style-src` without 'unsafe-inline' blocks a <style> element
+        // in the shadow root but not a constructable stylesheet, so the
+        // element is only the fallback for browsers that lack the latter.
+        if !adopt_style_sheet(shadow, CSS) {
+            let style = element(document, "style", "")?;
+            style.set_text_content(Some(CSS));
+            shadow.append_child(&style)?;
+        }
 
         let root = element(document, "section", "widget")?;
         root.set_attribute("hidden", "")?;

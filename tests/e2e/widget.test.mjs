@@ -488,6 +488,97 @@ test("stop restores the element", async () => {
   }
 });
 
+test("second mount on one element throws", async () => {
+  const { page, context, errors } = await openPage();
+  try {
+    const result = await page.evaluate(async () => {
+      const { mountImportProgress, replay, WatchError } = window.widgetTest;
+      const host = document.getElementById("host");
+      host.innerHTML = "<p>placeholder</p>";
+      const running = [{ body: { result: { status: "P", progress: { action: "start", step: 0 } } } }];
+      const firstClient = replay({ get: running });
+      const secondClient = replay({ get: running });
+      const first = mountImportProgress(host, 7, { client: firstClient, intervalMs: 60_000, lang: "en" });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const mountedHtml = host.innerHTML;
+
+      let error = null;
+      try {
+        mountImportProgress(host, 8, { client: secondClient, intervalMs: 60_000, lang: "en" });
+      } catch (thrown) {
+        error = { isWatchError: thrown instanceof WatchError, kind: thrown.kind, message: thrown.message };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const rejected = {
+        untouched: host.innerHTML === mountedHtml,
+        widgets: document.querySelectorAll("b24-import-progress").length,
+        secondCalls: secondClient.calls.length,
+      };
+
+      first.stop();
+      const afterStop = {
+        html: host.innerHTML,
+        widgets: document.querySelectorAll("b24-import-progress").length,
+      };
+      return { error, rejected, afterStop };
+    });
+    assert.deepEqual(result.error, {
+      isWatchError: true,
+      kind: "invalid_argument",
+      message: "invalid element: it already shows an import's progress (import 7); call stop() on its watch first",
+    });
+    assert.equal(result.rejected.untouched, true);
+    assert.equal(result.rejected.widgets, 1);
+    assert.equal(result.rejected.secondCalls, 0, "the rejected mount sent no request");
+    assert.equal(result.afterStop.html, "<p>placeholder</p>");
+    assert.equal(result.afterStop.widgets, 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("mount after stop on one element", async () => {
+  const { page, context, errors } = await openPage();
+  try {
+    const result = await page.evaluate(async () => {
+      const { mountImportProgress, replay } = window.widgetTest;
+      const host = document.getElementById("host");
+      host.innerHTML = "<p>placeholder</p>";
+      const finished = [{ body: { result: { status: "F" } } }];
+      const first = mountImportProgress(host, 7, { client: replay({ get: finished }), intervalMs: 60_000, lang: "en" });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const firstKind = window.widgetTest.snapshot()?.kind;
+      first.stop();
+
+      const secondClient = replay({ get: [{ body: { result: { status: "P", progress: { action: "clean", step: 0 } } } }] });
+      const second = mountImportProgress(host, 8, { client: secondClient, intervalMs: 60_000, lang: "en" });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const shown = {
+        firstKind,
+        secondKind: window.widgetTest.snapshot()?.kind,
+        widgets: document.querySelectorAll("b24-import-progress").length,
+        secondParams: secondClient.calls.map((call) => call.params.processId),
+      };
+      second.stop();
+      return {
+        shown,
+        html: host.innerHTML,
+        widgets: document.querySelectorAll("b24-import-progress").length,
+      };
+    });
+    assert.equal(result.shown.firstKind, "finished");
+    assert.equal(result.shown.secondKind, "running");
+    assert.equal(result.shown.widgets, 1);
+    assert.deepEqual(result.shown.secondParams, [8]);
+    assert.equal(result.html, "<p>placeholder</p>");
+    assert.equal(result.widgets, 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test("final state stays until stop", async () => {
   const { page, context, errors } = await openPage();
   try {
@@ -600,6 +691,34 @@ test("cancel against the emulator", async () => {
   }
 });
 
+test("cancel from widget names it in done", async () => {
+  const { page, context, errors } = await openPage();
+  try {
+    await mountReplay(page, {
+      get: [ok({ status: "P", progress: { action: "load", step: 0, section: "CRM_STATUS" } })],
+      options: { lang: "en", allowCancel: true },
+    });
+    await waitForKind(page, "running");
+    await page.locator("b24-import-progress .cancel > .button").click();
+    await page.locator("b24-import-progress .confirm [data-variant=danger]").click();
+    await waitForKind(page, "cancelled");
+    const outcome = await page.evaluate(() =>
+      window.watch.done.then(
+        () => null,
+        (error) => ({ name: error.name, kind: error.kind, message: error.message }),
+      ),
+    );
+    assert.deepEqual(outcome, {
+      name: "AbortError",
+      kind: "aborted",
+      message: "watching import 7 was aborted: the import was cancelled from the widget",
+    });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test("cancel failure shows the error", async () => {
   const { page, context, errors } = await openPage();
   try {
@@ -637,6 +756,8 @@ describe("language", () => {
     { name: "navigator pl", context: { locale: "pl-PL" }, title: "Oczekiwanie na rozpoczęcie importu", htmlLang: "pl" },
     { name: "bitrix id la", lang: "la", context: { locale: "en-US" }, title: "Esperando a que empiece la importación", htmlLang: "es" },
     { name: "unsupported falls back to English", lang: "kz", context: { locale: "ja-JP" }, title: "Waiting for the import to start", htmlLang: "en" },
+    // An empty lang counts as a language without texts, even where the browser's language has them.
+    { name: "empty lang falls back to English", lang: "", context: { locale: "de-DE" }, title: "Waiting for the import to start", htmlLang: "en" },
     { name: "unknown navigator falls back to English", context: { locale: "ja-JP" }, title: "Waiting for the import to start", htmlLang: "en" },
   ];
   for (const item of cases) {
@@ -653,7 +774,7 @@ describe("language", () => {
             window.watch = mountImportProgress(document.getElementById("host"), 7, {
               client,
               intervalMs: 60_000,
-              ...(lang ? { lang } : {}),
+              ...(lang !== undefined ? { lang } : {}),
             });
           },
           { get: started, lang: item.lang, frameLang: item.frameLang },
