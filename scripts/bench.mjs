@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 
-import { root, startSite } from "../tests/e2e/harness.mjs";
+import { CHROMIUM_ARGS, root, startSite } from "../tests/e2e/harness.mjs";
 
 const START_LOADS = 20;
 const POLLS = 10_000;
@@ -24,20 +24,9 @@ const MAX_JS_HEAP_GROWTH_BYTES = 1_000_000;
 /** Ends a run that hangs, such as a watch whose `done` never settles. */
 const PHASE_TIMEOUT_MS = 15 * 60_000;
 
-// The flags of tests/e2e/harness.mjs, plus a `gc()` for the page and exact
-// (not bucketed) `performance.memory` values.
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-  "--js-flags=--expose-gc",
-  "--enable-precise-memory-info",
-];
+// The test harness's flags, plus a `gc()` for the page and exact (not
+// bucketed) `performance.memory` values.
+const BENCH_CHROMIUM_ARGS = [...CHROMIUM_ARGS, "--js-flags=--expose-gc", "--enable-precise-memory-info"];
 
 function quantile(sorted, q) {
   const index = Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
@@ -242,7 +231,7 @@ async function main() {
   });
   let browser;
   try {
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: BENCH_CHROMIUM_ARGS });
     printMachine(browser.version());
 
     await withTimeout(benchStart(browser, site.url), "the start benchmark");
