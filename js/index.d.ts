@@ -103,7 +103,7 @@ export class WatchError extends Error {
   private constructor();
 }
 
-/** What the callback receives after every poll. */
+/** The report the callback receives after every poll. */
 export interface ImportUpdate {
   /** The last status read successfully; `null` only while no poll has succeeded yet. */
   readonly status: ImportStatus | null;

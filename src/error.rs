@@ -1,4 +1,4 @@
-//! The one error type of the crate, and the table that says which REST
+//! The one error type of the crate, and the table that decides which REST
 //! errors are worth retrying.
 //!
 //! The table follows the Bitrix24 REST documentation of system errors and
@@ -10,7 +10,7 @@ use std::fmt;
 /// such as "after a pause"; [`WatchError::gave_up`] removes it.
 pub const RETRY_CLAUSE: &str = "; the request will be retried";
 
-/// What went wrong, in broad strokes.
+/// The broad class of a failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -42,7 +42,7 @@ impl ErrorKind {
     }
 }
 
-/// What a watcher should do after an error.
+/// The action a watcher takes after an error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Recovery {
     /// Retry after a backoff.
@@ -230,7 +230,7 @@ impl WatchError {
         self
     }
 
-    /// Appends a sentence to the message, for the layer that knows more.
+    /// Appends a sentence to the message, for a layer with more context.
     pub fn with_note(mut self, note: &str) -> Self {
         self.message.push_str(". ");
         self.message.push_str(note);
@@ -329,7 +329,7 @@ fn sdk_detail(code: &str, description: &str) -> String {
     }
 }
 
-/// The sentence that tells the user what to do about `code`.
+/// Returns the sentence that tells the user what to do about `code`.
 fn advice(code: &str, recovery: Recovery) -> &'static str {
     match code {
         "QUERY_LIMIT_EXCEEDED" => "the portal's request rate limit was hit; the request will be retried after a pause",

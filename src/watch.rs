@@ -44,7 +44,7 @@ impl Default for WatchConfig {
     }
 }
 
-/// What the watcher reports to the callback after a poll.
+/// The report the callback receives after a poll.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Update {
     /// The last status read successfully; `None` until the first success.
@@ -120,7 +120,7 @@ impl Watcher {
     }
 
     /// Records whether the page is hidden. While it is, the next delays are
-    /// at least `hidden_interval_ms`, because nobody is looking.
+    /// at least `hidden_interval_ms`, because no one sees the progress then.
     pub fn set_hidden(&mut self, hidden: bool) {
         self.hidden = hidden;
     }
@@ -195,7 +195,7 @@ impl Watcher {
         }
 
         let backoff = retry_delay_ms(self.consecutive_errors, self.config.interval_ms, 0, random);
-        // A server hint wins over the backoff when it asks for a longer wait.
+        // A server hint wins over the backoff when it requests a longer wait.
         let delay = match error.retry_after_ms {
             Some(hint) => backoff.max(hint),
             None => backoff,

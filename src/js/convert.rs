@@ -13,13 +13,13 @@ use crate::watch::Update;
 use js_sys::{Array, ArrayBuffer, Map, Object, Reflect, Symbol};
 use wasm_bindgen::prelude::*;
 
-/// How deep arrays and objects may nest in a body. REST bodies of these
-/// methods nest a few levels; the bound keeps a cyclic object or a hostile
-/// body from exhausting the wasm stack, which would break the module for
-/// the whole page.
+/// The deepest nesting of arrays and objects accepted in a body. REST bodies
+/// of these methods nest a few levels. The bound keeps a cyclic object or a
+/// hostile body from exhausting the wasm stack, which would break the module
+/// for the whole page.
 const MAX_DEPTH: usize = 64;
 
-/// Why a JS value cannot become a [`Value`].
+/// The reason a JS value cannot become a [`Value`].
 enum Unreadable {
     NotJson,
     TooDeep,

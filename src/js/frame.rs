@@ -153,7 +153,7 @@ fn bx24_reply(method: &str, result: &JsValue) -> Result<Reply, WatchError> {
             ("error_description".to_owned(), Value::String(description)),
         ];
         // The time block carries `operating_reset_at` after OPERATION_TIME_LIMIT,
-        // which tells the watcher how long to wait.
+        // from which the watcher takes how long to wait.
         let time = glue::get(&glue::get(result, "answer"), "time");
         if time.is_object() {
             entries.push(("time".to_owned(), value_from_js(method, time)?));

@@ -90,7 +90,7 @@ export function callFunction(fn, method, params) {
   return fn(method, params);
 }
 
-/** Marks `promise` as handled, so that a rejection nobody awaits stays quiet. */
+/** Marks `promise` as handled, so that a rejection that no code awaits stays quiet. */
 export function markHandled(promise) {
   promise.catch(() => {});
 }

@@ -249,7 +249,7 @@ impl Poller {
         };
 
         // Every import is in flight from here on, so that polls arriving while
-        // the rate limiter holds a request back join it.
+        // the rate limiter delays a request join it.
         let mut requests = Vec::with_capacity(groups.len());
         {
             let mut in_flight = self.in_flight.borrow_mut();
@@ -276,7 +276,7 @@ impl Poller {
         for (group, controller) in requests {
             self.wait_for_bucket().await;
             // Watches that stopped while the limiter held the request back
-            // leave imports that nobody waits for.
+            // leave imports that no watch waits for.
             let live: Vec<u64> = {
                 let in_flight = self.in_flight.borrow();
                 group
