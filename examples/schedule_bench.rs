@@ -11,12 +11,14 @@
 //! layer does, and then after each delay the `Watcher` returns, so the rows
 //! measure the shipped schedule together with the watcher's clamping.
 //!
-//! The agent-aware schedule runs twice: with the default 60 s upper bound
-//! between polls, and with 180 s, which lets it wait out a 120 s cron period
-//! in one poll.
+//! Each response carries the server's clock, as the `time` block of a real
+//! one does, and the server's minute starts at a random point relative to
+//! `register`. The agent-aware schedule runs twice: with its default 180 s
+//! upper bound between polls, which lets it wait out a 120 s cron period in
+//! one poll, and with 60 s, the bound of the fixed schedule.
 
 use b24_import_watch::schedule::ScheduleKind;
-use b24_import_watch::{ImportStatus, Step, Value, WatchConfig, WatchError, Watcher};
+use b24_import_watch::{ImportStatus, ServerTime, Step, Value, WatchConfig, WatchError, Watcher};
 
 const SEED: u64 = 0x0B24_5EED_2024_0001;
 const RUNS: usize = 1_000;
@@ -26,6 +28,9 @@ const SECOND_MS: f64 = 1_000.0;
 const MINUTE_MS: f64 = 60_000.0;
 /// The latest start of a watch in the random-offset rows, after `register`.
 const MAX_START_OFFSET_MS: f64 = 300_000.0;
+/// A whole minute of the server's clock, in Unix milliseconds, before every
+/// simulated `register`.
+const SERVER_EPOCH_MS: f64 = 1_764_806_400_000.0;
 /// Ends a simulated watch that never finishes, which would be a bug.
 const MAX_POLLS: usize = 100_000;
 
@@ -87,9 +92,12 @@ impl AgentModel {
         }
     }
 
-    /// Returns the times of the agent runs in milliseconds after `register`.
-    fn run_times_ms(self, random: &mut SplitMix64) -> Vec<f64> {
+    /// Returns the times of the agent runs in milliseconds after `register`,
+    /// and the server's clock at `register` in Unix milliseconds.
+    fn run_times_ms(self, random: &mut SplitMix64) -> (Vec<f64>, f64) {
         let mut runs = Vec::with_capacity(STEPS);
+        // The seconds of the minute at `register`. Cron fires at whole minutes.
+        let register_ms = random.uniform(0.0, MINUTE_MS);
         match self {
             AgentModel::Exact => {
                 for step in 1..=STEPS {
@@ -97,8 +105,6 @@ impl AgentModel {
                 }
             }
             AgentModel::Cron => {
-                // Wall-clock time of `register`. Cron fires at whole minutes.
-                let register_ms = random.uniform(0.0, MINUTE_MS);
                 let mut due_ms = register_ms + MINUTE_MS;
                 for _ in 0..STEPS {
                     let tick_ms = (due_ms / MINUTE_MS).ceil() * MINUTE_MS;
@@ -115,7 +121,7 @@ impl AgentModel {
                 }
             }
         }
-        runs
+        (runs, SERVER_EPOCH_MS + register_ms)
     }
 }
 
@@ -138,8 +144,13 @@ impl Policy {
     }
 
     fn agent(interval_s: u64) -> Policy {
+        let default = if interval_s * 1_000 == ScheduleKind::Agent.default_interval_ms() {
+            " (default)"
+        } else {
+            ""
+        };
         Policy {
-            label: format!("agent-aware, interval {interval_s} s"),
+            label: format!("agent-aware{default}, interval {interval_s} s"),
             config: WatchConfig {
                 schedule: ScheduleKind::Agent,
                 interval_ms: interval_s * 1_000,
@@ -201,25 +212,40 @@ fn build_statuses() -> Result<Vec<ImportStatus>, WatchError> {
         .collect()
 }
 
-/// Watches one import that started at `register` (time 0) from `start_ms` on,
-/// and adds its requests and delays to `tally`.
+/// One simulated import. Times are in milliseconds after `register`.
+struct Import {
+    runs_ms: Vec<f64>,
+    /// The server's clock at `register`, in Unix milliseconds. Each response
+    /// carries the server's clock, as the `time` block of a real one does.
+    server_at_register_ms: f64,
+    /// When the watch starts.
+    start_ms: f64,
+}
+
+/// Watches one import that started at `register` (time 0) from
+/// `import.start_ms` on, and adds its requests and delays to `tally`.
 fn simulate(
     policy: &Policy,
-    runs_ms: &[f64],
-    start_ms: f64,
+    import: &Import,
     statuses: &[ImportStatus],
     tally: &mut Tally,
 ) -> Result<(), String> {
+    let runs_ms = import.runs_ms.as_slice();
+    let start_ms = import.start_ms;
     let mut now_ms = start_ms;
     let mut watcher = Watcher::new(PROCESS_ID, policy.config, now_ms);
     let mut runs_seen = runs_ms.partition_point(|&run_ms| run_ms <= now_ms);
 
     for _ in 0..MAX_POLLS {
         let runs_done = runs_ms.partition_point(|&run_ms| run_ms <= now_ms);
-        let status = statuses
+        let mut status = statuses
             .get(runs_done)
             .cloned()
             .ok_or_else(|| format!("no status after {runs_done} runs"))?;
+        status.time = Some(ServerTime {
+            finish: Some((import.server_at_register_ms + now_ms) / SECOND_MS),
+            ..ServerTime::default()
+        });
         let step = watcher.on_poll(now_ms, Ok(status), 0.5);
         tally.requests += 1;
 
@@ -278,14 +304,18 @@ fn print_table(
 ) -> Result<(), String> {
     // Every policy meets the same imports: the generator restarts per table.
     let mut random = SplitMix64::new(SEED);
-    let imports: Vec<(Vec<f64>, f64)> = (0..RUNS)
+    let imports: Vec<Import> = (0..RUNS)
         .map(|_| {
-            let runs_ms = model.run_times_ms(&mut random);
+            let (runs_ms, server_at_register_ms) = model.run_times_ms(&mut random);
             let start_ms = match start {
                 Start::AtRegister => random.uniform(0.2 * SECOND_MS, SECOND_MS),
                 Start::RandomOffset => random.uniform(0.0, MAX_START_OFFSET_MS),
             };
-            (runs_ms, start_ms)
+            Import {
+                runs_ms,
+                server_at_register_ms,
+                start_ms,
+            }
         })
         .collect();
 
@@ -295,8 +325,8 @@ fn print_table(
     println!("|---|---:|---:|---:|");
     for policy in policies {
         let mut tally = Tally::default();
-        for (runs_ms, start_ms) in &imports {
-            simulate(policy, runs_ms, *start_ms, statuses, &mut tally)?;
+        for import in &imports {
+            simulate(policy, import, statuses, &mut tally)?;
         }
         println!(
             "| {} | {:.2} | {:.1} | {:.1} |",
@@ -313,8 +343,8 @@ fn print_table(
 fn main() -> Result<(), String> {
     let statuses = build_statuses().map_err(|error| error.to_string())?;
     let mut policies: Vec<Policy> = [5, 10, 15, 30, 60].into_iter().map(Policy::fixed).collect();
-    policies.push(Policy::agent(60));
     policies.push(Policy::agent(180));
+    policies.push(Policy::agent(60));
 
     println!("Seed {SEED:#018x}, {RUNS} imports of {STEPS} agent runs per table.");
     println!("Delay: from a run on the server to the first poll that returns its status.");

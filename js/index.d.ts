@@ -157,7 +157,11 @@ export type RateLimit =
 export interface WatchOptions {
   /** How to reach the portal; default: the frame's BX24 library when the page has one. */
   client?: Client;
-  /** Upper bound between polls. Default 60000 (the agent runs at most once a minute). */
+  /**
+   * Upper bound between polls. Default 180000 with the agent-aware schedule,
+   * which waits out a cron-driven agent's 120 s between runs with one poll,
+   * and 60000 with `"fixed"` (the agent runs at most once a minute).
+   */
   intervalMs?: number;
   /** Lower bound between polls. Default 2000. */
   minIntervalMs?: number;

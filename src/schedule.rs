@@ -17,9 +17,18 @@
 //!   sized by how late recent runs came.
 //! - While a run is overdue the polls come at short steps, which grow
 //!   geometrically the longer it is overdue.
+//! - When the responses tell the server's time, the schedule also checks
+//!   for cron, which starts due agents on whole minutes of the server's
+//!   clock. A cron-driven agent runs on every second tick, so once a run has
+//!   come just after a tick and the next one on the tick two minutes later,
+//!   each run costs one poll, just after its tick. A run off the ticks, or
+//!   before the predicted one, ends that.
 //!
-//! Every delay lies in `[min_interval_ms, interval_ms]`, so with the default
-//! 60 s upper bound a cron-driven portal still costs two polls per run.
+//! Every delay lies in `[min_interval_ms, interval_ms]`. Waits for a run
+//! predicted without cron stop at the agent interval, because two runs
+//! between two polls count as one. Only cron's waits and the back-off
+//! for a very late run are longer, which is why the agent-aware schedule's
+//! default `interval_ms` is 180 s (see [`ScheduleKind::default_interval_ms`]).
 //! `examples/schedule_bench.rs` compares the policies on simulated agents.
 
 use crate::status::{ImportStatus, StatusCode};
@@ -46,6 +55,21 @@ pub enum ScheduleKind {
     Fixed,
     /// Follow the portal agent's cadence.
     Agent,
+}
+
+impl ScheduleKind {
+    /// Returns the default upper bound between polls, in milliseconds: the
+    /// agent interval for [`ScheduleKind::Fixed`], and 180 s for
+    /// [`ScheduleKind::Agent`], which lets it wait out a cron-driven agent's
+    /// 120 s between runs with one poll. The agent-aware schedule waits
+    /// longer than the agent interval only for a run predicted from cron's
+    /// ticks or for a run that is very late.
+    pub fn default_interval_ms(self) -> u64 {
+        match self {
+            ScheduleKind::Fixed => AGENT_INTERVAL_MS,
+            ScheduleKind::Agent => 3 * AGENT_INTERVAL_MS,
+        }
+    }
 }
 
 /// The settings of a [`Schedule`].
@@ -84,12 +108,22 @@ impl Schedule {
     pub fn next_delay_ms(&mut self, now_ms: f64, status: &ImportStatus, changed: bool) -> u64 {
         let delay_ms = match self.config.kind {
             ScheduleKind::Fixed => self.config.interval_ms as f64,
-            ScheduleKind::Agent => self.agent.next_delay_ms(
-                now_ms,
-                status.code,
-                changed,
-                self.config.interval_ms as f64,
-            ),
+            ScheduleKind::Agent => {
+                let server_ms = status
+                    .time
+                    .as_ref()
+                    .and_then(|time| time.finish.or(time.start))
+                    .map(|seconds| seconds * 1_000.0);
+                self.agent.next_delay_ms(
+                    now_ms,
+                    Observation {
+                        code: status.code,
+                        changed,
+                        server_ms,
+                    },
+                    self.config.interval_ms as f64,
+                )
+            }
         };
         clamp_delay_ms(delay_ms, &self.config)
     }
@@ -180,12 +214,77 @@ const GAP_TOLERANCE_MS: f64 = 3_000.0;
 /// otherwise never be noticed.
 const PROBE_AFTER_RUNS: u32 = 8;
 
+/// After this many runs in a row on confirmed cron that no poll just before
+/// their tick checked, the schedule polls once just before the tick.
+const CRON_PROBE_AFTER_RUNS: u32 = 12;
+
 /// The point in the predicted window of a steady agent where the search
 /// starts, as a share of the window's half-width past its start.
 const STEADY_START_SHARE: f64 = 0.5;
 
 /// How far before the search the checking poll comes, in milliseconds.
 const PROBE_LEAD_MS: f64 = 10_000.0;
+
+/// Cron starts a portal's due agents at every whole minute of the server's
+/// clock, in milliseconds.
+const TICK_MS: f64 = 60_000.0;
+
+/// How long after its tick a cron-driven run has written its status, in
+/// milliseconds. A run that is later than this is searched for in
+/// [`CRON_BAND_MS`].
+const CRON_LAG_MS: f64 = 3_000.0;
+
+/// How long after its tick a cron-driven run may still come before the
+/// schedule takes the tick as skipped and waits for the next one, in
+/// milliseconds.
+const CRON_BAND_MS: f64 = 15_000.0;
+
+/// A first tick this long after the plain prediction gets one more poll
+/// halfway to it, in milliseconds, for a run that page hits bring late.
+const FIRST_TICK_SPLIT_MS: f64 = 30_000.0;
+
+/// How far before a tick the poll that checks for an earlier run comes, in
+/// milliseconds.
+const TICK_CHECK_LEAD_MS: f64 = 500.0;
+
+/// A poll this close before a tick, in milliseconds, shows that the run
+/// after it came from that tick.
+const TICK_CHECK_SLACK_MS: f64 = 2_000.0;
+
+/// The margin by which a poll may come early and still count as the one
+/// planned, in milliseconds: delays are rounded to whole milliseconds.
+const TIMER_SLACK_MS: f64 = 100.0;
+
+/// The outcome of a successful poll.
+#[derive(Clone, Copy, Debug)]
+struct Observation {
+    code: StatusCode,
+    /// Whether the status differs from the one before.
+    changed: bool,
+    /// The server's clock at the end of the request, in Unix milliseconds,
+    /// from the response's `time` block.
+    server_ms: Option<f64>,
+}
+
+/// The evidence for cron in the runs seen so far.
+///
+/// A cron-driven agent runs on a whole minute of the server's clock, and
+/// since it is due 60 s after its previous run ended, on every second tick:
+/// the next run comes 120 s after the tick of the previous one, not 60 s
+/// after the run. The schedule takes that rule only when the runs agree
+/// with it and with nothing else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cron {
+    /// No run has spoken for or against cron.
+    Unknown,
+    /// A run came on a tick after the plain prediction missed it. The next
+    /// run is checked just before its tick.
+    Candidate,
+    /// A run that a poll just before its tick did not see came on that tick.
+    Confirmed,
+    /// A run came off the ticks, or earlier than cron allows.
+    RuledOut,
+}
 
 /// A time known to lie within `at_ms ± uncertainty_ms`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -312,6 +411,17 @@ struct AgentModel {
     lateness_ms: Vec<f64>,
     /// Runs in a row that no poll shortly before them bracketed.
     unchecked_runs: u32,
+    /// The server's clock minus the clock of `now_ms`, from the latest
+    /// response with a `time` block.
+    server_offset_ms: Option<f64>,
+    /// Whether cron drives the agent.
+    cron: Cron,
+    /// The tick of the latest run, in the clock of `now_ms`, while cron is a
+    /// candidate or confirmed.
+    cron_tick_ms: f64,
+    /// Runs in a row on confirmed cron that no poll just before their tick
+    /// checked.
+    cron_unchecked_runs: u32,
 }
 
 impl AgentModel {
@@ -324,25 +434,35 @@ impl AgentModel {
             search_since_ms: started_at_ms,
             lateness_ms: Vec::with_capacity(RUN_HISTORY),
             unchecked_runs: 0,
+            server_offset_ms: None,
+            cron: Cron::Unknown,
+            cron_tick_ms: f64::NEG_INFINITY,
+            cron_unchecked_runs: 0,
         }
     }
 
-    fn next_delay_ms(
-        &mut self,
-        now_ms: f64,
-        code: StatusCode,
-        changed: bool,
-        interval_ms: f64,
-    ) -> f64 {
+    fn next_delay_ms(&mut self, now_ms: f64, seen: Observation, interval_ms: f64) -> f64 {
         if !now_ms.is_finite() {
             return interval_ms;
         }
-        self.observe(now_ms, code, changed);
+        self.observe(now_ms, seen);
         self.plan_delay_ms(now_ms)
     }
 
     /// Updates the estimates with the outcome of the poll at `now_ms`.
-    fn observe(&mut self, now_ms: f64, code: StatusCode, changed: bool) {
+    fn observe(&mut self, now_ms: f64, seen: Observation) {
+        let Observation {
+            code,
+            changed,
+            server_ms,
+        } = seen;
+        // The offset includes half the request's round trip, a fraction of
+        // the margins below.
+        if let Some(offset_ms) = server_ms.map(|server_ms| server_ms - now_ms) {
+            if offset_ms.is_finite() {
+                self.server_offset_ms = Some(offset_ms);
+            }
+        }
         let previous_poll_ms = self.previous_poll_ms.replace(now_ms);
         let Some(previous_poll_ms) = previous_poll_ms else {
             // The first poll. Status S means the agent has not run yet, and
@@ -371,6 +491,7 @@ impl AgentModel {
             // The clock went back, so the run times are in another frame.
             self.runs.clear();
             self.next_run = None;
+            self.cron = Cron::Unknown;
             self.search_since_ms = now_ms;
             return;
         }
@@ -394,6 +515,7 @@ impl AgentModel {
         }
         let after_ms = after_ms.min(now_ms);
         let mut estimate = Estimate::between(after_ms, now_ms);
+        let prediction = self.next_run;
 
         if let Some(window) = self.next_run {
             // A poll shortly before or inside the window that saw nothing
@@ -431,6 +553,103 @@ impl AgentModel {
         }
         self.runs.push(run);
         self.next_run = Some(self.predict(run.estimate));
+        self.record_cron_run(previous_poll_ms, now_ms, prediction);
+    }
+
+    /// Weighs the run that the poll at `now_ms` saw for and against cron,
+    /// and predicts the next run from its tick while cron is in force.
+    /// `prediction` is the window the schedule expected the run in.
+    fn record_cron_run(&mut self, previous_poll_ms: f64, now_ms: f64, prediction: Option<Estimate>) {
+        let Some(offset_ms) = self.server_offset_ms else {
+            return;
+        };
+        let tick_ms = tick_at_or_before(now_ms, offset_ms);
+        let was_active = matches!(self.cron, Cron::Candidate | Cron::Confirmed);
+        // Cron runs the agent in the band after a tick, and the schedule
+        // polls there, so a poll later in the minute shows a run off the ticks.
+        let in_band = now_ms <= tick_ms + CRON_BAND_MS + TICK_CHECK_SLACK_MS
+            && previous_poll_ms < tick_ms + CRON_BAND_MS;
+        // A poll just before the tick saw nothing, so the run came from it.
+        let checked = previous_poll_ms <= tick_ms
+            && previous_poll_ms >= tick_ms - TICK_CHECK_LEAD_MS - TICK_CHECK_SLACK_MS;
+        let expected_tick_ms = self.cron_tick_ms + 2.0 * TICK_MS;
+        let on_expected_tick = (tick_ms - expected_tick_ms).abs() <= TICK_CHECK_SLACK_MS;
+        // A run starts the case for cron only when the poll that saw it came
+        // just after a tick, and the polls where the run was expected
+        // without cron saw nothing.
+        let just_after_tick = now_ms <= tick_ms + CRON_LAG_MS + TICK_CHECK_SLACK_MS;
+        let plain_prediction_missed = prediction.map_or(true, |window| {
+            previous_poll_ms >= window.earliest_ms() && tick_ms > window.latest_ms()
+        });
+
+        self.cron = match self.cron {
+            // A candidate must show on the very tick cron predicts.
+            Cron::Candidate if in_band && on_expected_tick && checked => Cron::Confirmed,
+            Cron::Candidate if in_band && on_expected_tick => Cron::Candidate,
+            // Confirmed cron may skip a tick when the portal is busy, but
+            // never runs before the predicted one.
+            Cron::Confirmed if in_band && tick_ms >= expected_tick_ms - TICK_CHECK_SLACK_MS => Cron::Confirmed,
+            Cron::Unknown | Cron::RuledOut if just_after_tick && plain_prediction_missed => Cron::Candidate,
+            Cron::Unknown => Cron::Unknown,
+            _ => Cron::RuledOut,
+        };
+        if !matches!(self.cron, Cron::Candidate | Cron::Confirmed) {
+            if was_active {
+                // Cron's long waits leave the phase of the plain agent
+                // unknown: search for the next run from here.
+                self.next_run = None;
+                self.search_since_ms = now_ms;
+            }
+            return;
+        }
+        if checked {
+            self.cron_unchecked_runs = 0;
+        } else {
+            self.cron_unchecked_runs = self.cron_unchecked_runs.saturating_add(1);
+        }
+        self.cron_tick_ms = tick_ms;
+        // NOTE: the next run is taken to come two ticks later, as on a portal
+        // whose cron fires every minute. On a portal whose cron fires less
+        // often, every run costs a search of the ticks in between.
+        let next_tick_ms = tick_ms + 2.0 * TICK_MS;
+        self.next_run = Some(Estimate::between(next_tick_ms, next_tick_ms + CRON_LAG_MS));
+    }
+
+    /// Returns the delay to the next poll while the server's clock is known
+    /// and cron drives the agent or may drive it, or `None` to plan without
+    /// cron.
+    fn plan_cron_delay_ms(&self, now_ms: f64) -> Option<f64> {
+        let offset_ms = self.server_offset_ms?;
+        match self.cron {
+            Cron::Candidate | Cron::Confirmed => {
+                let tick_ms = self.cron_tick_ms + 2.0 * TICK_MS;
+                let check = self.cron == Cron::Candidate || self.cron_unchecked_runs >= CRON_PROBE_AFTER_RUNS;
+                // Delays are whole milliseconds, so the checking poll itself
+                // may come a fraction early.
+                let check_ms = tick_ms - TICK_CHECK_LEAD_MS;
+                if check && now_ms < check_ms - TIMER_SLACK_MS {
+                    return Some(check_ms - now_ms);
+                }
+                Some(tick_search_delay_ms(now_ms, tick_ms, offset_ms))
+            }
+            // The first run: the poll just after 60 s found nothing, so the
+            // run may wait for the first tick after that. A poll just before
+            // the tick and one just after it tell a cron run from a late one.
+            Cron::Unknown if self.runs.is_empty() => {
+                let window = self.next_run?;
+                if now_ms < window.earliest_ms() {
+                    return None;
+                }
+                let tick_ms = tick_at_or_after(window.earliest_ms(), offset_ms);
+                let midway_ms = window.latest_ms() + (tick_ms - window.latest_ms()) / 2.0;
+                if tick_ms - window.latest_ms() > FIRST_TICK_SPLIT_MS && now_ms < midway_ms - TICK_CHECK_SLACK_MS {
+                    return Some(midway_ms - now_ms);
+                }
+                let target_ms = tick_ms + CRON_LAG_MS;
+                (now_ms < target_ms).then_some(target_ms - now_ms)
+            }
+            _ => None,
+        }
     }
 
     fn predict(&self, last_run: Estimate) -> Estimate {
@@ -535,6 +754,13 @@ impl AgentModel {
     }
 
     fn plan_delay_ms(&self, now_ms: f64) -> f64 {
+        if let Some(delay_ms) = self.plan_cron_delay_ms(now_ms) {
+            return delay_ms;
+        }
+        self.plan_plain_delay_ms(now_ms)
+    }
+
+    fn plan_plain_delay_ms(&self, now_ms: f64) -> f64 {
         let Some(window) = self.next_run else {
             // The phase is unknown: search for the next run as if it were due now.
             return search_step_ms(now_ms - self.search_since_ms, self.mean_lateness_ms());
@@ -546,14 +772,17 @@ impl AgentModel {
         if self.unchecked_runs >= PROBE_AFTER_RUNS {
             let probe_ms = (start_ms - PROBE_LEAD_MS).max(self.earliest_possible_ms());
             if now_ms < probe_ms {
-                return probe_ms - now_ms;
+                return (probe_ms - now_ms).min(AGENT_INTERVAL_MS as f64);
             }
         }
         let target_ms = start_ms + RUN_MARGIN_MS;
         if now_ms < target_ms {
-            // A wait above `interval_ms` is cut by the caller's clamp, and the
-            // next call plans again from there.
-            return target_ms - now_ms;
+            // A change counts as one run. A wait longer than one agent
+            // interval could span two runs and teach a period twice too
+            // long, so only cron's rule, which predicts from ticks, waits
+            // longer. A wait above `interval_ms` is cut by the caller's
+            // clamp too, and the next call plans again from there.
+            return (target_ms - now_ms).min(AGENT_INTERVAL_MS as f64);
         }
 
         // A steady agent runs within the predicted window, while an irregular
@@ -582,6 +811,36 @@ fn search_step_ms(searched_ms: f64, expected_lateness_ms: f64) -> f64 {
         .max(MIN_SEARCH_STEP_MS)
 }
 
+/// Returns the latest whole minute of the server's clock at or before
+/// `at_ms`, both in the page's clock. `offset_ms` is the server's clock minus
+/// the page's.
+fn tick_at_or_before(at_ms: f64, offset_ms: f64) -> f64 {
+    ((at_ms + offset_ms) / TICK_MS).floor() * TICK_MS - offset_ms
+}
+
+/// Returns the earliest whole minute of the server's clock at or after
+/// `at_ms`; see [`tick_at_or_before`].
+fn tick_at_or_after(at_ms: f64, offset_ms: f64) -> f64 {
+    ((at_ms + offset_ms) / TICK_MS).ceil() * TICK_MS - offset_ms
+}
+
+/// Returns the delay to the next poll for a cron-driven run expected on the
+/// tick at `tick_ms`. The first poll comes just after the tick's lag. While
+/// a slow run may still come, the steps double. After that the tick counts
+/// as skipped, and the next poll comes just after the next tick.
+fn tick_search_delay_ms(now_ms: f64, tick_ms: f64, offset_ms: f64) -> f64 {
+    let target_ms = tick_ms + CRON_LAG_MS;
+    if now_ms < target_ms {
+        return target_ms - now_ms;
+    }
+    let current_tick_ms = tick_at_or_before(now_ms, offset_ms).max(tick_ms);
+    let step_ms = (now_ms - current_tick_ms).max(MIN_SEARCH_STEP_MS);
+    if now_ms + step_ms <= current_tick_ms + CRON_BAND_MS {
+        return step_ms;
+    }
+    current_tick_ms + TICK_MS + CRON_LAG_MS - now_ms
+}
+
 /// Appends `value` to a history of at most [`RUN_HISTORY`] values.
 fn push_recent(history: &mut Vec<f64>, value: f64) {
     if history.len() >= RUN_HISTORY {
@@ -600,6 +859,7 @@ mod tests {
     )]
 
     use super::*;
+    use crate::status::ServerTime;
     use crate::value::Value;
 
     const START_MS: f64 = 1_733_317_200_000.0;
@@ -637,6 +897,8 @@ mod tests {
         runs_seen: Option<usize>,
         /// `(time, runs seen)` of every poll.
         polls: Vec<(f64, usize)>,
+        /// Whether each response carries the server's time.
+        server_clock: bool,
     }
 
     impl Watch {
@@ -646,6 +908,16 @@ mod tests {
                 now_ms: start_ms,
                 runs_seen: None,
                 polls: Vec::new(),
+                server_clock: false,
+            }
+        }
+
+        /// Creates a watch whose responses carry the server's time, which
+        /// runs with the fake clock. `START_MS` is a whole minute of it.
+        fn with_server_clock(config: ScheduleConfig, start_ms: f64) -> Watch {
+            Watch {
+                server_clock: true,
+                ..Watch::new(config, start_ms)
             }
         }
 
@@ -659,9 +931,14 @@ mod tests {
             let changed = self.runs_seen != Some(runs_seen);
             self.runs_seen = Some(runs_seen);
             self.polls.push((self.now_ms, runs_seen));
-            let delay_ms = self
-                .schedule
-                .next_delay_ms(self.now_ms, &status(code), changed);
+            let mut status = status(code);
+            if self.server_clock {
+                status.time = Some(ServerTime {
+                    finish: Some(self.now_ms / SECOND_MS),
+                    ..ServerTime::default()
+                });
+            }
+            let delay_ms = self.schedule.next_delay_ms(self.now_ms, &status, changed);
             self.now_ms += delay_ms as f64;
             delay_ms
         }
@@ -817,7 +1094,9 @@ mod tests {
     }
 
     #[test]
-    fn learned_cron_period_saves_polls() {
+    fn learned_period_without_server_clock_polls_twice_per_run() {
+        // Without the server's clock the schedule cannot tell cron ticks, so
+        // it checks halfway through a 120 s period.
         let runs_ms = runs_every(2.0 * MINUTE_MS, 20);
         let mut watch = Watch::new(agent_config(180_000), START_MS);
 
@@ -830,7 +1109,7 @@ mod tests {
         );
         let polls_after_learning = watch.polls.iter().filter(|(_, seen)| *seen >= 8).count();
         assert!(
-            polls_after_learning <= 12 + 3,
+            polls_after_learning <= 2 * 12 + 6,
             "{polls_after_learning} polls for the last 12 runs: {:?}",
             watch
                 .polls
@@ -1056,5 +1335,159 @@ mod tests {
             hidden_tab_delay_ms(600_000, false, HIDDEN_TAB_INTERVAL_MS),
             600_000
         );
+    }
+
+    /// Cron runs 0.5–3 s after every second whole minute, the first on the
+    /// first tick at least 60 s after `register` at `register_ms`.
+    fn cron_runs(register_ms: f64, count: usize, random: &mut Lcg) -> Vec<f64> {
+        let mut runs = Vec::with_capacity(count);
+        let mut due_ms = register_ms + MINUTE_MS;
+        for _ in 0..count {
+            let tick_ms = (due_ms / MINUTE_MS).ceil() * MINUTE_MS;
+            let run_ms = tick_ms + 500.0 + 2_500.0 * random.next_f64();
+            runs.push(run_ms);
+            due_ms = run_ms + MINUTE_MS;
+        }
+        runs
+    }
+
+    #[test]
+    fn first_run_waits_for_tick_after_plain_miss() {
+        // `register` 20 s into a minute: the plain prediction is 80 s into
+        // the next minute, and cron's first chance is the tick after that.
+        let start_ms = START_MS + 20_000.0;
+        let mut watch = Watch::with_server_clock(agent_config(180_000), start_ms);
+        let runs_ms = [START_MS + 2.0 * MINUTE_MS + 1_500.0];
+
+        watch.poll(&runs_ms);
+        let plain_ms = watch.now_ms;
+        watch.poll(&runs_ms);
+        let midway_ms = watch.now_ms;
+        watch.poll(&runs_ms);
+
+        assert!((plain_ms - (start_ms + MINUTE_MS)).abs() <= 1_500.0, "{plain_ms}");
+        // The tick is 39 s after the plain prediction, so one poll splits
+        // the wait for a run that page hits bring.
+        let tick_ms = START_MS + 2.0 * MINUTE_MS;
+        assert!(midway_ms > plain_ms + 15_000.0, "{midway_ms}");
+        assert!(midway_ms < tick_ms - 15_000.0, "{midway_ms}");
+        assert_eq!(watch.now_ms, tick_ms + CRON_LAG_MS);
+    }
+
+    #[test]
+    fn first_tick_near_plain_prediction_polled_directly() {
+        // `register` 50 s into a minute: the first tick is 10 s after the
+        // plain prediction, too close to split.
+        let start_ms = START_MS + 50_000.0;
+        let mut watch = Watch::with_server_clock(agent_config(180_000), start_ms);
+        let runs_ms = [START_MS + 2.0 * MINUTE_MS + 1_500.0];
+
+        watch.poll(&runs_ms);
+        watch.poll(&runs_ms);
+
+        assert_eq!(watch.now_ms, START_MS + 2.0 * MINUTE_MS + CRON_LAG_MS);
+    }
+
+    #[test]
+    fn cron_run_checked_just_before_its_tick() {
+        let start_ms = START_MS + 20_000.0;
+        let runs_ms = [START_MS + 2.0 * MINUTE_MS + 1_500.0, START_MS + 4.0 * MINUTE_MS + 1_000.0];
+        let mut watch = Watch::with_server_clock(agent_config(180_000), start_ms);
+
+        watch.poll_until_seen(&runs_ms, 1);
+
+        // Two ticks later, since the agent was due 60 s after its run ended.
+        let second_tick_ms = START_MS + 4.0 * MINUTE_MS;
+        assert_eq!(watch.now_ms, second_tick_ms - TICK_CHECK_LEAD_MS);
+        watch.poll(&runs_ms);
+        assert_eq!(watch.now_ms, second_tick_ms + CRON_LAG_MS);
+        assert_eq!(watch.schedule.expected_run_ms(), Some(second_tick_ms + CRON_LAG_MS / 2.0));
+    }
+
+    #[test]
+    fn confirmed_cron_costs_one_poll_per_run() {
+        let mut random = Lcg(7);
+        let start_ms = START_MS + 35_000.0;
+        let runs_ms = cron_runs(START_MS + 34_500.0, 20, &mut random);
+        let mut watch = Watch::with_server_clock(agent_config(180_000), start_ms);
+
+        watch.poll_until_seen(&runs_ms, runs_ms.len());
+
+        let delays = watch.delays_ms(&runs_ms);
+        assert!(delays.iter().all(|&delay| delay <= CRON_LAG_MS), "delays: {delays:?}");
+        // One poll at the start, one per run, and four that check: at 60 s,
+        // and before the second run's tick and two others.
+        assert!(watch.polls.len() <= 1 + 20 + 4, "{} polls: {:?}", watch.polls.len(), watch.polls);
+    }
+
+    #[test]
+    fn cron_run_after_skipped_tick_found() {
+        let start_ms = START_MS + 35_000.0;
+        let mut runs_ms = cron_runs(START_MS + 34_500.0, 4, &mut Lcg(3));
+        // The fourth run misses its tick and comes on the next one.
+        runs_ms[3] += MINUTE_MS;
+        let mut watch = Watch::with_server_clock(agent_config(180_000), start_ms);
+
+        watch.poll_until_seen(&runs_ms, 3);
+        let tick_ms = (watch.now_ms / MINUTE_MS).floor() * MINUTE_MS;
+        let mut searched = Vec::new();
+        while watch.runs_seen < Some(4) {
+            searched.push((watch.now_ms - tick_ms) / SECOND_MS);
+            watch.poll(&runs_ms);
+        }
+
+        // Just after the tick, at doubling steps while a slow run may come,
+        // then just after the next tick.
+        assert_eq!(searched, vec![3.0, 6.0, 12.0, 63.0]);
+    }
+
+    #[test]
+    fn run_before_cron_tick_rules_cron_out() {
+        // The first run happens to come just after a tick, but the next one
+        // comes 70 s later, as page hits would bring it.
+        let start_ms = START_MS + 20_000.0;
+        let first_run_ms = START_MS + 2.0 * MINUTE_MS + 1_500.0;
+        let runs_ms: Vec<f64> = (0..6).map(|run| first_run_ms + 70_000.0 * run as f64).collect();
+        let mut watch = Watch::with_server_clock(agent_config(180_000), start_ms);
+
+        watch.poll_until_seen(&runs_ms, 2);
+
+        // The checking poll saw the second run, so the polls no longer wait
+        // for ticks, and never longer than the agent interval.
+        for _ in 0..20 {
+            let delay_ms = watch.poll(&runs_ms);
+            assert!(delay_ms <= AGENT_INTERVAL_MS, "{delay_ms} ms");
+        }
+    }
+
+    #[test]
+    fn plain_agent_sees_runs_one_at_a_time() {
+        // Without the server's clock, runs 120 s apart are predicted from
+        // their period, and no wait for a prediction is long enough for one
+        // poll to see two runs.
+        let runs_ms = runs_every(2.0 * MINUTE_MS, 12);
+        let mut watch = Watch::new(agent_config(180_000), START_MS);
+
+        watch.poll_until_seen(&runs_ms, runs_ms.len());
+
+        assert!(
+            watch.polls.windows(2).all(|pair| pair[1].1 <= pair[0].1 + 1),
+            "polls: {:?}",
+            watch.polls
+        );
+    }
+
+    #[test]
+    fn exact_agent_on_ticks_stays_plain() {
+        // A run every 60 s, 1 s after each whole minute: the runs sit on the
+        // ticks, but every one comes where the plain prediction puts it.
+        let start_ms = START_MS + 500.0;
+        let runs_ms: Vec<f64> = (1..=20).map(|run| START_MS + 1_000.0 + MINUTE_MS * run as f64).collect();
+        let mut watch = Watch::with_server_clock(agent_config(180_000), start_ms);
+
+        watch.poll_until_seen(&runs_ms, runs_ms.len());
+
+        let delays = watch.delays_ms(&runs_ms);
+        assert!(delays.iter().all(|&delay| delay <= 2.0 * SECOND_MS), "delays: {delays:?}");
     }
 }

@@ -34,7 +34,7 @@ impl Default for WatchConfig {
     fn default() -> Self {
         WatchConfig {
             schedule: ScheduleKind::Agent,
-            interval_ms: 60_000,
+            interval_ms: ScheduleKind::Agent.default_interval_ms(),
             min_interval_ms: 2_000,
             request_timeout_ms: 30_000,
             timeout_ms: None,

@@ -71,6 +71,21 @@ pub fn read_options(options: &JsValue, extra: &[&str]) -> Result<WatchOptions, W
         }
     }
 
+    let schedule = glue::get(options, "schedule");
+    if !schedule.is_undefined() {
+        config.schedule = match schedule.as_string().as_deref() {
+            Some("agent") => ScheduleKind::Agent,
+            Some("fixed") => ScheduleKind::Fixed,
+            _ => {
+                return Err(WatchError::invalid_argument(format!(
+                    "invalid schedule {}: expected \"agent\" or \"fixed\"",
+                    show(&schedule)
+                )))
+            }
+        };
+    }
+
+    config.interval_ms = config.schedule.default_interval_ms();
     if let Some(ms) = duration(options, "intervalMs", 1)? {
         config.interval_ms = ms;
     }
@@ -99,20 +114,6 @@ pub fn read_options(options: &JsValue, extra: &[&str]) -> Result<WatchOptions, W
             }
         };
     }
-    let schedule = glue::get(options, "schedule");
-    if !schedule.is_undefined() {
-        config.schedule = match schedule.as_string().as_deref() {
-            Some("agent") => ScheduleKind::Agent,
-            Some("fixed") => ScheduleKind::Fixed,
-            _ => {
-                return Err(WatchError::invalid_argument(format!(
-                    "invalid schedule {}: expected \"agent\" or \"fixed\"",
-                    show(&schedule)
-                )))
-            }
-        };
-    }
-
     let signal = glue::get(options, "signal");
     if !signal.is_undefined() && !signal.is_null() && glue::get(&signal, "aborted").as_bool().is_none() {
         return Err(WatchError::invalid_argument(format!(
