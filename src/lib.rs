@@ -38,6 +38,7 @@ pub mod process_id;
 pub mod rate_limit;
 pub mod schedule;
 pub mod status;
+mod text;
 pub mod value;
 pub mod watch;
 pub mod webhook_url;
