@@ -1,6 +1,6 @@
 // Builds dist/wasm/: the release wasm, its JS glue from wasm-bindgen,
 // minified with a source map beside each file, and, when npm's binaryen is
-// installed, a wasm-opt -Oz pass. Also writes
+// installed, wasm-opt -Oz passes. Also writes
 // dist/i18n/: one module per widget language other than English, which the
 // package entries load on demand, and their index. Skips the wasm when no
 // source file is newer than the output. Run: npm run build [-- --force]
@@ -90,7 +90,10 @@ export function buildWasm({ outDir, cargoArgs = [], targetDir }) {
   const output = join(outDir, WASM_FILE);
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
   if (existsSync(wasmOpt)) {
-    run(wasmOpt, ["-Oz", output, "-o", output]);
+    // --converge repeats -Oz while it still shrinks the module. The producers
+    // and target_features sections are notes for tools, which browsers and
+    // Node ignore.
+    run(wasmOpt, ["-Oz", "--converge", "--strip-producers", "--strip-target-features", output, "-o", output]);
   } else {
     console.log("build: node_modules/.bin/wasm-opt not found (npm install adds it); the wasm is not size-optimized");
   }
