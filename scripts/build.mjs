@@ -1,16 +1,20 @@
-// Builds dist/wasm/: the release wasm, its JS glue from wasm-bindgen, and,
-// when npm's binaryen is installed, a wasm-opt -Oz pass. Also writes
+// Builds dist/wasm/: the release wasm, its JS glue from wasm-bindgen,
+// minified with a source map beside each file, and, when npm's binaryen is
+// installed, wasm-opt -Oz passes. Also writes
 // dist/i18n/: one module per widget language other than English, which the
 // package entries load on demand, and their index. Skips the wasm when no
 // source file is newer than the output. Run: npm run build [-- --force]
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { minify_sync as minifySync } from "terser";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** The name wasm-bindgen gives the optimized module in its output folder. */
 export const WASM_FILE = "b24_import_watch_bg.wasm";
+/** The name of the JS glue module in the output folder. */
+export const GLUE_FILE = "b24_import_watch.js";
 /** English is embedded in the wasm as the fallback, so it has no module. */
 const EMBEDDED_LANGUAGE = "en";
 
@@ -24,10 +28,50 @@ function run(command, args) {
   execFileSync(command, args, { cwd: root, stdio: "inherit" });
 }
 
+/** Lists every `.js` file under `path`. */
+function scriptsUnder(path) {
+  if (!statSync(path).isDirectory()) return path.endsWith(".js") ? [path] : [];
+  return readdirSync(path).flatMap((name) => scriptsUnder(join(path, name)));
+}
+
+/**
+ * Minifies the JS glue that wasm-bindgen wrote into `outDir`, the generated
+ * module and its snippets (src/js/glue.js), in place, and writes a source
+ * map beside each file that carries the unminified source.
+ *
+ * Class names and the names of exported functions survive, because users
+ * see them: `ImportWatch.name`, or a `WatchError` in a console. Terser keeps
+ * names declared as `export function` and `export class` by itself; the
+ * names exported through `export { … }` are kept here explicitly.
+ */
+export function minifyGlue(outDir) {
+  for (const file of scriptsUnder(outDir)) {
+    const source = readFileSync(file, "utf8");
+    const exportedLocals = [...source.matchAll(/export\s*\{([^}]*)\}/g)].flatMap((match) =>
+      match[1].split(",").map((item) => item.trim().split(/\s+as\s+/)[0]).filter(Boolean),
+    );
+    const name = basename(file);
+    const minified = minifySync(
+      { [`unminified/${name}`]: source },
+      {
+        module: true,
+        compress: { passes: 2 },
+        keep_classnames: true,
+        keep_fnames: exportedLocals.length > 0 ? new RegExp(`^(${exportedLocals.join("|")})$`) : false,
+        sourceMap: { url: `${name}.map`, includeSources: true },
+        format: { comments: false },
+      },
+    );
+    writeFileSync(file, minified.code);
+    writeFileSync(`${file}.map`, minified.map);
+  }
+}
+
 /**
  * Compiles the crate for wasm32, generates the `--target web` glue into
- * `outDir` and shrinks the module with wasm-opt -Oz. `cargoArgs` go to
- * `cargo build` (such as `--no-default-features`); `targetDir`, when
+ * `outDir`, minifies it with `minifyGlue` and shrinks the module with
+ * wasm-opt -Oz. `cargoArgs` go to `cargo build` (such as
+ * `--no-default-features`); `targetDir`, when
  * given, keeps the build of another feature set from replacing the
  * default one in target/.
  * Returns the path of the wasm module.
@@ -41,11 +85,15 @@ export function buildWasm({ outDir, cargoArgs = [], targetDir }) {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   run("wasm-bindgen", ["--target", "web", "--out-dir", outDir, built]);
+  minifyGlue(outDir);
 
   const output = join(outDir, WASM_FILE);
   const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
   if (existsSync(wasmOpt)) {
-    run(wasmOpt, ["-Oz", output, "-o", output]);
+    // --converge repeats -Oz while it still shrinks the module. The producers
+    // and target_features sections are notes for tools, which browsers and
+    // Node ignore.
+    run(wasmOpt, ["-Oz", "--converge", "--strip-producers", "--strip-target-features", output, "-o", output]);
   } else {
     console.log("build: node_modules/.bin/wasm-opt not found (npm install adds it); the wasm is not size-optimized");
   }

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { gzipSync } from "node:zlib";
 import { join, relative } from "node:path";
 
-import { buildWasm, root, WASM_FILE } from "./build.mjs";
+import { buildWasm, GLUE_FILE, root, WASM_FILE } from "./build.mjs";
 
 const KB = 1024;
 /** The maximum gzipped size of the core: wasm and JS glue. */
@@ -41,8 +41,8 @@ function parts(wasmDir) {
   return {
     wasm: measure([join(wasmDir, WASM_FILE)]),
     "JS glue": measure([
-      join(wasmDir, "b24_import_watch.js"),
-      ...filesUnder(join(wasmDir, "snippets")),
+      join(wasmDir, GLUE_FILE),
+      ...filesUnder(join(wasmDir, "snippets")).filter((file) => file.endsWith(".js")),
       join(root, "js", "browser.js"),
     ]),
   };

@@ -224,7 +224,7 @@ impl WatchError {
     /// Removes the promise of a retry from the message, for an error that
     /// ends a one-shot call such as `getImportStatus`, which does not retry.
     pub fn without_retry_clause(mut self) -> Self {
-        if let Some(position) = self.message.find(RETRY_CLAUSE) {
+        if let Some(position) = crate::text::find(&self.message, RETRY_CLAUSE) {
             self.message.truncate(position);
         }
         self

@@ -38,12 +38,20 @@ pub mod process_id;
 pub mod rate_limit;
 pub mod schedule;
 pub mod status;
+mod text;
 pub mod value;
 pub mod watch;
 pub mod webhook_url;
 
 #[cfg(target_arch = "wasm32")]
 pub mod js;
+
+// Talc, because its code is smaller than the standard library's dlmalloc.
+// The module runs on one thread, which `TalcSyncCell` requires.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 // The progress widget (`mountImportProgress`), on by default. Builds
 // without it (`--no-default-features`) carry only the watch and clients.
 #[cfg(all(target_arch = "wasm32", feature = "widget"))]

@@ -411,28 +411,32 @@ fn parse_notifications(value: Option<&Value>, field: &str) -> Result<Vec<Notific
         _ => "exception",
     };
 
-    list_items(value, field)?
-        .into_iter()
-        .map(|item| match item {
-            Value::String(message) => Ok(Notification {
+    let items = list_items(value, field)?;
+    let mut notifications = Vec::with_capacity(items.len());
+    for item in items {
+        notifications.push(match item {
+            Value::String(message) => Notification {
                 code: String::new(),
                 message: message.clone(),
                 kind: default_kind.to_owned(),
-            }),
-            Value::Object(_) => Ok(Notification {
+            },
+            Value::Object(_) => Notification {
                 code: text_field(item, "code"),
                 message: text_field(item, "message"),
                 kind: match item.get("type").and_then(Value::as_str) {
                     Some(kind) if !kind.is_empty() => kind.to_owned(),
                     _ => default_kind.to_owned(),
                 },
-            }),
-            other => Err(invalid(format!(
-                "an item of result.{field} is {}, expected an object or a string",
-                other.type_name()
-            ))),
-        })
-        .collect()
+            },
+            other => {
+                return Err(invalid(format!(
+                    "an item of result.{field} is {}, expected an object or a string",
+                    other.type_name()
+                )))
+            }
+        });
+    }
+    Ok(notifications)
 }
 
 /// Reads a text field that PHP may send as a string or a number.

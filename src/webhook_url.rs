@@ -31,7 +31,7 @@ impl WebhookUrl {
     /// than 127.0.0.1, localhost or [::1]. The message never shows the secret.
     pub fn parse(url: &str) -> Result<WebhookUrl, WatchError> {
         let url = url.trim();
-        let (scheme, rest) = match url.split_once("://") {
+        let (scheme, rest) = match crate::text::split_once(url, "://") {
             Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
             None => return Err(invalid("it has no https:// scheme")),
         };
@@ -83,7 +83,7 @@ impl WebhookUrl {
     /// Replaces every occurrence of the secret in `text` by `***`, for
     /// messages that quote a platform error which might echo the URL.
     pub fn scrub(&self, text: &str) -> String {
-        text.replace(&self.secret, "***")
+        crate::text::replace(text, &self.secret, "***")
     }
 }
 

@@ -10,12 +10,11 @@ use crate::envelope::{parse_get_response, GET_METHOD};
 use crate::error::{ErrorKind, WatchError};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 /// Reads the status of import `processId` once, with no retries.
 #[wasm_bindgen(js_name = getImportStatus)]
 pub fn get_import_status(process_id: JsValue, options: JsValue) -> Promise {
-    future_to_promise(async move {
+    super::boxed_promise(async move {
         let process_id = read_process_id(&process_id).map_err(|error| to_js(&error))?;
         let options = read_options(&options, &[]).map_err(|error| to_js(&error))?;
         let transport = Transport::from_option(&options.client).map_err(|error| to_js(&error))?;

@@ -11,7 +11,6 @@ use crate::webhook_url::WebhookUrl;
 use js_sys::{Object, Promise};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 /// The default time limit of one request made through `client.call()`.
 const CALL_TIMEOUT_MS: u64 = 30_000;
@@ -37,7 +36,7 @@ impl ImportClient {
     /// rejects with a `WatchError` when the request fails.
     pub fn call(&self, method: String, params: JsValue) -> Promise {
         let transport = self.transport.clone();
-        future_to_promise(async move {
+        super::boxed_promise(async move {
             let reply = transport
                 .send(&method, &params, CALL_TIMEOUT_MS, &JsValue::UNDEFINED)
                 .await
@@ -51,7 +50,7 @@ impl ImportClient {
     pub fn send(&self, method: String, params: JsValue, timeout_ms: f64, signal: JsValue) -> Promise {
         let transport = self.transport.clone();
         let timeout_ms = if timeout_ms.is_finite() && timeout_ms >= 1.0 { timeout_ms as u64 } else { CALL_TIMEOUT_MS };
-        future_to_promise(async move {
+        super::boxed_promise(async move {
             let reply = transport
                 .send(&method, &params, timeout_ms, &signal)
                 .await

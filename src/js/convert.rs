@@ -69,9 +69,15 @@ fn read_value(value: &JsValue, depth: usize) -> Result<Value, Unreadable> {
     if depth >= MAX_DEPTH {
         return Err(Unreadable::TooDeep);
     }
+    // Plain loops rather than `collect` into a `Result`, which would add a
+    // generic adapter to the wasm for each element type.
     if Array::is_array(value) {
         let array: &Array = value.unchecked_ref();
-        return array.iter().map(|item| read_value(&item, depth + 1)).collect::<Result<Vec<_>, _>>().map(Value::Array);
+        let mut items = Vec::new();
+        for item in array.iter() {
+            items.push(read_value(&item, depth + 1)?);
+        }
+        return Ok(Value::Array(items));
     }
     // Functions and symbols are not objects here: `is_object` checks
     // `typeof value === "object"`.
@@ -87,15 +93,13 @@ fn read_value(value: &JsValue, depth: usize) -> Result<Value, Unreadable> {
     } else {
         Object::entries(value.unchecked_ref())
     };
-    pairs
-        .iter()
-        .map(|pair| {
-            let pair: &Array = pair.unchecked_ref();
-            let key = pair.get(0).as_string().ok_or(Unreadable::NotJson)?;
-            Ok((key, read_value(&pair.get(1), depth + 1)?))
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Value::Object)
+    let mut entries = Vec::new();
+    for pair in pairs.iter() {
+        let pair: &Array = pair.unchecked_ref();
+        let key = pair.get(0).as_string().ok_or(Unreadable::NotJson)?;
+        entries.push((key, read_value(&pair.get(1), depth + 1)?));
+    }
+    Ok(Value::Object(entries))
 }
 
 /// Parses a body given as text with the platform's `JSON.parse`.

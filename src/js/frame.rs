@@ -20,8 +20,8 @@
 use super::convert::value_from_js;
 use super::error::describe_thrown;
 use super::glue;
-use super::transport::{aborted, settle, Reply, Settled};
-use crate::error::WatchError;
+use super::transport::{aborted, request, settled, Reply, Settled};
+use crate::error::{WatchError, RETRY_CLAUSE};
 use crate::value::Value;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
@@ -82,15 +82,11 @@ async fn refresh_bx24(
     timeout_ms: u64,
     signal: &JsValue,
 ) -> Result<(), WatchError> {
-    let library = bx24.clone();
-    // `refreshOnce` has its own time limit and never rejects; the outer
-    // limit only guards against a bug there.
-    let settled = settle(
-        move |_| glue::refresh_once(&library, generation, timeout_ms as f64).into(),
-        timeout_ms.saturating_add(1_000),
-        signal,
-    )
-    .await;
+    let settled = settled(glue::settle_refresh(bx24, generation, timeout_ms as f64, signal)).await;
+    refresh_outcome(method, reply, rejected, timeout_ms, settled)
+}
+
+fn refresh_outcome(method: &str, reply: &Reply, rejected: &TokenError, timeout_ms: u64, settled: Settled) -> Result<(), WatchError> {
     let outcome = match settled {
         Settled::Ok(value) => glue::get(&value, "outcome").as_string().unwrap_or_default(),
         Settled::Aborted => return Err(aborted(method)),
@@ -111,14 +107,7 @@ async fn refresh_bx24(
 }
 
 async fn call_bx24(bx24: &JsValue, method: &str, params: &JsValue, timeout_ms: u64, signal: &JsValue) -> Result<Reply, WatchError> {
-    let (library, method_name, params_value) = (bx24.clone(), method.to_owned(), params.clone());
-    let settled = settle(
-        move |_| glue::bx24_call(&library, &method_name, &params_value).into(),
-        timeout_ms,
-        signal,
-    )
-    .await;
-
+    let settled = request("bx24", bx24, method, params, timeout_ms, signal).await;
     let result = match settled {
         Settled::Ok(result) => result,
         // BX24.callMethod never calls back on an HTTP 5xx (QUERY_LIMIT_EXCEEDED
@@ -131,7 +120,7 @@ async fn call_bx24(bx24: &JsValue, method: &str, params: &JsValue, timeout_ms: u
         Settled::Aborted => return Err(aborted(method)),
         Settled::Error(thrown) => {
             return Err(WatchError::network(format!(
-                "BX24.callMethod(\"{method}\") threw {}; the request will be retried",
+                "BX24.callMethod(\"{method}\") threw {}{RETRY_CLAUSE}",
                 describe_thrown(&thrown)
             )))
         }
@@ -207,17 +196,9 @@ fn call_method0(object: &JsValue, name: &str) -> JsValue {
     method.call0(object).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Sends one request through `@bitrix24/b24jssdk`, which retries and
-/// refreshes by itself; see the module documentation.
-pub(super) async fn send_b24jssdk(b24: &JsValue, method: &str, params: &JsValue, timeout_ms: u64, signal: &JsValue) -> Result<Reply, WatchError> {
-    let (client, method_name, params_value) = (b24.clone(), method.to_owned(), params.clone());
-    let settled = settle(
-        move |_| glue::b24jssdk_call(&client, &method_name, &params_value).into(),
-        timeout_ms,
-        signal,
-    )
-    .await;
-
+/// Reads the outcome of one request through `@bitrix24/b24jssdk`, which
+/// retries and refreshes by itself; see the module documentation.
+pub(super) fn b24jssdk_reply(b24: &JsValue, method: &str, timeout_ms: u64, settled: Settled) -> Result<Reply, WatchError> {
     let outcome = match settled {
         Settled::Ok(outcome) => outcome,
         Settled::Timeout => {
@@ -228,7 +209,7 @@ pub(super) async fn send_b24jssdk(b24: &JsValue, method: &str, params: &JsValue,
         Settled::Aborted => return Err(aborted(method)),
         Settled::Error(thrown) => {
             return Err(WatchError::network(format!(
-                "@bitrix24/b24jssdk failed on {method}: {}; the request will be retried",
+                "@bitrix24/b24jssdk failed on {method}: {}{RETRY_CLAUSE}",
                 describe_thrown(&thrown)
             )))
         }

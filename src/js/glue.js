@@ -34,7 +34,7 @@ export function watchErrorClass() {
  * `timeoutMs` passing, or `outerSignal` aborting. Never rejects. On timeout
  * or abort the signal given to `start` is aborted, which cancels a fetch.
  */
-export function settleWithin(start, timeoutMs, outerSignal) {
+function settleWithin(start, timeoutMs, outerSignal) {
   return new Promise((resolve) => {
     const controller = new AbortController();
     let done = false;
@@ -68,13 +68,41 @@ export function settleWithin(start, timeoutMs, outerSignal) {
   });
 }
 
+/**
+ * Sends one request through a client under `settleWithin`, so it resolves
+ * with `{outcome, value}` and never rejects. `kind` picks the call:
+ * "webhook" POSTs to the URL `target` with `postJson`, "bx24" calls
+ * `target.callMethod`, "b24jssdk" calls the SDK object `target` with
+ * `b24jssdkCall`, and "function" calls `target(method, params)`.
+ */
+export function sendRequest(kind, target, method, params, timeoutMs, outerSignal) {
+  const start = (signal) => {
+    switch (kind) {
+      case "webhook":
+        return postJson(target, params, signal);
+      case "bx24":
+        return bx24Call(target, method, params);
+      case "b24jssdk":
+        return b24jssdkCall(target, method, params);
+      default:
+        return target(method, params);
+    }
+  };
+  return settleWithin(start, timeoutMs, outerSignal);
+}
+
+/** Waits for `promise` under `settleWithin`; see there. */
+export function settlePromise(promise, timeoutMs, outerSignal) {
+  return settleWithin(() => promise, timeoutMs, outerSignal);
+}
+
 /** Wraps the legacy `BX24.callMethod(method, params, callback)` in a promise. */
-export function bx24Call(bx24, method, params) {
+function bx24Call(bx24, method, params) {
   return new Promise((resolve) => bx24.callMethod(method, params, resolve));
 }
 
 /** POSTs `params` as JSON and resolves with the status, the body text and `Retry-After`. */
-export async function postJson(url, params, signal) {
+async function postJson(url, params, signal) {
   const response = await fetch(url, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
@@ -83,11 +111,6 @@ export async function postJson(url, params, signal) {
   });
   const text = await response.text();
   return { status: response.status, text, retryAfter: response.headers.get("Retry-After") };
-}
-
-/** Calls `fn(...args)` as a plain function, for a client given as a function. */
-export function callFunction(fn, method, params) {
-  return fn(method, params);
 }
 
 /** Marks `promise` as handled, so that a rejection that no code awaits stays quiet. */
@@ -129,7 +152,7 @@ export function authGeneration(library) {
  * because the portal page shows an alert instead of calling back when it has
  * no new token. Never rejects, and never passes the token on.
  */
-export function refreshOnce(library, seenGeneration, timeoutMs) {
+function refreshOnce(library, seenGeneration, timeoutMs) {
   const state = refreshStateOf(library);
   if (state.generation > seenGeneration) {
     return Promise.resolve({ outcome: "ok" });
@@ -146,6 +169,14 @@ export function refreshOnce(library, seenGeneration, timeoutMs) {
     });
   }
   return state.pending;
+}
+
+/**
+ * Runs `refreshOnce` under `settleWithin`, with one second more than the
+ * refresh's own time limit, which only guards against a bug there.
+ */
+export function settleRefresh(library, seenGeneration, timeoutMs, outerSignal) {
+  return settleWithin(() => refreshOnce(library, seenGeneration, timeoutMs), timeoutMs + 1000, outerSignal);
 }
 
 // @bitrix24/b24jssdk (B24Frame, B24Hook). The watcher's read method, for
@@ -191,7 +222,7 @@ export function isB24jssdkHook(b24) {
  * joins that call, so that a watch whose time limit gave up on a call the
  * SDK is still retrying does not start a second one.
  */
-export function b24jssdkCall(b24, method, params) {
+function b24jssdkCall(b24, method, params) {
   if (method !== READ_METHOD) {
     return b24jssdkSend(b24, method, params);
   }

@@ -1,6 +1,6 @@
 //! Bindings to `glue.js`.
 
-use js_sys::{Function, Object, Promise};
+use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/js/glue.js")]
@@ -23,15 +23,15 @@ extern "C" {
     #[wasm_bindgen(js_name = watchErrorClass)]
     pub fn watch_error_class() -> JsValue;
 
-    /// Resolves with `{outcome, value}`; see glue.js.
-    #[wasm_bindgen(js_name = settleWithin)]
-    pub fn settle_within(start: &Function, timeout_ms: f64, outer_signal: &JsValue) -> Promise;
+    /// Sends one request through the client `target` of `kind` ("webhook",
+    /// "bx24", "b24jssdk" or "function"). Resolves with `{outcome, value}`;
+    /// see glue.js.
+    #[wasm_bindgen(js_name = sendRequest)]
+    pub fn send_request(kind: &str, target: &JsValue, method: &str, params: &JsValue, timeout_ms: f64, outer_signal: &JsValue) -> Promise;
 
-    #[wasm_bindgen(js_name = bx24Call)]
-    pub fn bx24_call(bx24: &JsValue, method: &str, params: &JsValue) -> Promise;
-
-    #[wasm_bindgen(js_name = postJson)]
-    pub fn post_json(url: &str, params: &JsValue, signal: &JsValue) -> Promise;
+    /// Waits for `promise`. Resolves with `{outcome, value}`; see glue.js.
+    #[wasm_bindgen(js_name = settlePromise)]
+    pub fn settle_promise(promise: &Promise, timeout_ms: f64, outer_signal: &JsValue) -> Promise;
 
     /// Whether `document.hidden` is true.
     #[wasm_bindgen(js_name = pageHidden)]
@@ -53,26 +53,20 @@ extern "C" {
     /// Resolves with `true` after `ms`, or with `false` as soon as `signal` aborts.
     pub fn sleep(ms: f64, signal: &JsValue) -> Promise;
 
-    #[wasm_bindgen(js_name = callFunction, catch)]
-    pub fn call_function(function: &Function, method: &str, params: &JsValue) -> Result<JsValue, JsValue>;
-
     /// Returns the count of completed token refreshes of a BX24 library object.
     #[wasm_bindgen(js_name = authGeneration)]
     pub fn auth_generation(library: &JsValue) -> f64;
 
-    /// Resolves with `{outcome}` once the library's token is refreshed; see glue.js.
-    #[wasm_bindgen(js_name = refreshOnce)]
-    pub fn refresh_once(library: &JsValue, seen_generation: f64, timeout_ms: f64) -> Promise;
+    /// Refreshes the library's token once, or joins a refresh under way.
+    /// Resolves with `{outcome, value}`, whose value is `{outcome}`; see glue.js.
+    #[wasm_bindgen(js_name = settleRefresh)]
+    pub fn settle_refresh(library: &JsValue, seen_generation: f64, timeout_ms: f64, outer_signal: &JsValue) -> Promise;
 
     #[wasm_bindgen(js_name = isB24jssdk)]
     pub fn is_b24jssdk(value: &JsValue) -> bool;
 
     #[wasm_bindgen(js_name = isB24jssdkHook)]
     pub fn is_b24jssdk_hook(b24: &JsValue) -> bool;
-
-    /// Resolves with `{status, body}` or `{status, code, description}`; see glue.js.
-    #[wasm_bindgen(js_name = b24jssdkCall)]
-    pub fn b24jssdk_call(b24: &JsValue, method: &str, params: &JsValue) -> Promise;
 
     /// Attaches `css` to `shadow` as a constructable stylesheet. Returns
     /// `false`, having changed nothing, where the browser lacks constructable

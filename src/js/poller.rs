@@ -6,7 +6,7 @@
 //! portal's rate limit.
 
 use super::glue;
-use super::transport::{Reply, Transport};
+use super::transport::{self, settled, Reply, Settled, Transport};
 use crate::batch::{commands, plan_batches, split_response, BATCH_METHOD};
 use crate::envelope::{parse_get_response, GET_METHOD};
 use crate::error::WatchError;
@@ -21,12 +21,14 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::AbortController;
 
 type Outcome = Result<ImportStatus, WatchError>;
+/// The cell that receives a watch's outcome once its poll ends.
+type Slot = Rc<RefCell<Option<Outcome>>>;
 
 /// A watch waiting for the outcome of a poll.
 struct Waiter {
     process_id: u64,
     timeout_ms: u64,
-    slot: Rc<RefCell<Option<Outcome>>>,
+    slot: Slot,
     wake: Function,
 }
 
@@ -137,6 +139,23 @@ impl Poller {
         wait_limit_ms: Option<u64>,
         signal: &JsValue,
     ) -> Outcome {
+        let (slot, woken) = match self.enqueue(process_id, timeout_ms, fresh_ms) {
+            Ok(status) => return Ok(status),
+            Err(waiting) => waiting,
+        };
+        // The request has its own time limit once it is sent, and the rate
+        // limiter's queue ahead of it is finite, so only the watch's own time
+        // limit bounds this wait. A page with many watches on one client can
+        // queue for minutes, which is no reason to report the portal as slow.
+        let wait_ms = wait_limit_ms.unwrap_or(MAX_TIMER_MS).clamp(1, MAX_TIMER_MS);
+        let settled = settled(glue::settle_promise(&woken, wait_ms as f64, signal)).await;
+        self.finish_wait(&slot, settled, timeout_ms)
+    }
+
+    /// Returns a fresh status of `process_id` when one is at hand. Otherwise
+    /// adds a waiter for the import and returns, as the error, its slot and
+    /// the promise that resolves once the slot is filled.
+    fn enqueue(self: &Rc<Self>, process_id: u64, timeout_ms: u64, fresh_ms: u64) -> Result<ImportStatus, (Slot, Promise)> {
         let now = js_sys::Date::now();
         let fresh = self
             .recent
@@ -173,28 +192,18 @@ impl Poller {
         if queued {
             self.schedule_flush();
         }
+        Err((slot, woken))
+    }
 
-        // The request has its own time limit once it is sent, and the rate
-        // limiter's queue ahead of it is finite, so only the watch's own time
-        // limit bounds this wait. A page with many watches on one client can
-        // queue for minutes, which is no reason to report the portal as slow.
-        let wait_ms = wait_limit_ms.unwrap_or(MAX_TIMER_MS).clamp(1, MAX_TIMER_MS);
-        let start = Closure::once(move |_: JsValue| -> JsValue { woken.into() });
-        let promise = glue::settle_within(start.as_ref().unchecked_ref(), wait_ms as f64, signal);
-        // `settleWithin` calls `start` before it returns, so the closure may go.
-        drop(start);
-        let settled = JsFuture::from(promise).await;
-        let outcome = glue::get(&settled.unwrap_or(JsValue::UNDEFINED), "outcome").as_string();
-        match outcome.as_deref() {
-            Some("aborted") => {
-                self.forget(&slot);
-                Err(WatchError::aborted(format!("{GET_METHOD} was aborted because the watch stopped")))
-            }
-            _ => slot
-                .borrow_mut()
-                .take()
-                .unwrap_or_else(|| Err(WatchError::request_timeout(GET_METHOD, timeout_ms))),
+    /// Takes the outcome from `slot` once the wait for it has ended.
+    fn finish_wait(&self, slot: &Slot, settled: Settled, timeout_ms: u64) -> Outcome {
+        if let Settled::Aborted = settled {
+            self.forget(slot);
+            return Err(transport::aborted(GET_METHOD));
         }
+        slot.borrow_mut()
+            .take()
+            .unwrap_or_else(|| Err(WatchError::request_timeout(GET_METHOD, timeout_ms)))
     }
 
     /// Sends the queued polls after the current task, so that watches falling
@@ -214,7 +223,7 @@ impl Poller {
 
     /// Removes the waiter that owns `slot` after its watch stopped, and aborts
     /// a request that no watch waits for any more.
-    fn forget(&self, slot: &Rc<RefCell<Option<Outcome>>>) {
+    fn forget(&self, slot: &Slot) {
         self.queue.borrow_mut().retain(|waiter| !Rc::ptr_eq(&waiter.slot, slot));
 
         let orphaned = {
@@ -239,56 +248,22 @@ impl Poller {
     }
 
     async fn send_all(&self, waiters: Vec<Waiter>) {
-        let ids: Vec<u64> = waiters.iter().map(|waiter| waiter.process_id).collect();
         let timeout_ms = waiters.iter().map(|waiter| waiter.timeout_ms).min().unwrap_or(30_000);
-        let single = !can_batch(&self.transport);
-        let groups: Vec<Vec<u64>> = if single {
-            plan_batches(&ids).into_iter().flatten().map(|id| vec![id]).collect()
-        } else {
-            plan_batches(&ids)
-        };
-
-        // Every import is in flight from here on, so that polls arriving while
-        // the rate limiter delays a request join it.
-        let mut requests = Vec::with_capacity(groups.len());
-        {
-            let mut in_flight = self.in_flight.borrow_mut();
-            let mut waiters = waiters;
-            for group in groups {
-                let Ok(controller) = AbortController::new() else {
-                    continue;
-                };
-                let controller = Rc::new(controller);
-                for id in &group {
-                    let (mine, rest): (Vec<Waiter>, Vec<Waiter>) =
-                        waiters.into_iter().partition(|waiter| waiter.process_id == *id);
-                    waiters = rest;
-                    in_flight.push(InFlight {
-                        process_id: *id,
-                        waiters: mine,
-                        controller: controller.clone(),
-                    });
-                }
-                requests.push((group, controller));
+        for (group, controller) in self.start_requests(waiters) {
+            let wait_ms = self.bucket.borrow_mut().acquire(js_sys::Date::now());
+            if wait_ms > 0 {
+                let _ = JsFuture::from(glue::sleep(wait_ms as f64, &JsValue::UNDEFINED)).await;
             }
-        }
-
-        for (group, controller) in requests {
-            self.wait_for_bucket().await;
             // Watches that stopped while the limiter held the request back
             // leave imports that no watch waits for.
-            let live: Vec<u64> = {
-                let in_flight = self.in_flight.borrow();
-                group
-                    .iter()
-                    .copied()
-                    .filter(|id| in_flight.iter().any(|entry| entry.process_id == *id && !entry.waiters.is_empty()))
-                    .collect()
-            };
-            let outcomes: Vec<(u64, Outcome)> = match live.as_slice() {
-                [] => group.iter().map(|id| (*id, Err(aborted()))).collect(),
-                [id] => vec![(*id, self.send_one(*id, timeout_ms, &controller).await)],
-                _ => self.send_batch(&live, timeout_ms, &controller).await,
+            let live = self.live_imports(&group);
+            let outcomes = match request_params(&live) {
+                Some((method, params)) => {
+                    let signal: JsValue = controller.signal().into();
+                    let reply = self.transport.send(method, &params, timeout_ms, &signal).await;
+                    outcomes_of(&live, reply)
+                }
+                None => Vec::new(),
             };
             for (id, outcome) in outcomes {
                 self.deliver(id, outcome);
@@ -297,6 +272,49 @@ impl Poller {
                 self.deliver(*id, Err(aborted()));
             }
         }
+    }
+
+    /// Groups the waiters' imports into requests and marks every import as
+    /// in flight, so that polls arriving while the rate limiter delays a
+    /// request join it. Returns each request's imports and abort controller.
+    fn start_requests(&self, waiters: Vec<Waiter>) -> Vec<(Vec<u64>, Rc<AbortController>)> {
+        let ids: Vec<u64> = waiters.iter().map(|waiter| waiter.process_id).collect();
+        let groups: Vec<Vec<u64>> = if can_batch(&self.transport) {
+            plan_batches(&ids)
+        } else {
+            plan_batches(&ids).into_iter().flatten().map(|id| vec![id]).collect()
+        };
+
+        let mut requests = Vec::with_capacity(groups.len());
+        let mut in_flight = self.in_flight.borrow_mut();
+        let mut waiters = waiters;
+        for group in groups {
+            let Ok(controller) = AbortController::new() else {
+                continue;
+            };
+            let controller = Rc::new(controller);
+            for id in &group {
+                let (mine, rest): (Vec<Waiter>, Vec<Waiter>) = waiters.into_iter().partition(|waiter| waiter.process_id == *id);
+                waiters = rest;
+                in_flight.push(InFlight {
+                    process_id: *id,
+                    waiters: mine,
+                    controller: controller.clone(),
+                });
+            }
+            requests.push((group, controller));
+        }
+        requests
+    }
+
+    /// Lists the imports of `group` that some watch still waits for.
+    fn live_imports(&self, group: &[u64]) -> Vec<u64> {
+        let in_flight = self.in_flight.borrow();
+        group
+            .iter()
+            .copied()
+            .filter(|id| in_flight.iter().any(|entry| entry.process_id == *id && !entry.waiters.is_empty()))
+            .collect()
     }
 
     /// Hands an outcome to every waiter of `process_id`, including those that
@@ -319,40 +337,42 @@ impl Poller {
         }
     }
 
-    async fn wait_for_bucket(&self) {
-        let wait_ms = self.bucket.borrow_mut().acquire(js_sys::Date::now());
-        if wait_ms > 0 {
-            let _ = JsFuture::from(glue::sleep(wait_ms as f64, &JsValue::UNDEFINED)).await;
+}
+
+/// The method and parameters of the request that polls `ids`: a single
+/// `configuration.import.get`, or a `batch` of them. `None` for no import.
+fn request_params(ids: &[u64]) -> Option<(&'static str, JsValue)> {
+    let params = Object::new();
+    match ids {
+        [] => return None,
+        [id] => {
+            glue::set(&params, "processId", &JsValue::from(*id as f64));
+            return Some((GET_METHOD, params.into()));
         }
+        _ => {}
     }
-
-    async fn send_one(&self, process_id: u64, timeout_ms: u64, controller: &AbortController) -> Outcome {
-        let params = Object::new();
-        glue::set(&params, "processId", &JsValue::from(process_id as f64));
-        let signal: JsValue = controller.signal().into();
-        let reply = self.transport.send(GET_METHOD, &params, timeout_ms, &signal).await?;
-        parse_reply(&reply, process_id)
+    let cmd = Object::new();
+    for (key, command) in commands(ids) {
+        glue::set(&cmd, &key, &JsValue::from_str(&command));
     }
+    glue::set(&params, "cmd", &cmd);
+    glue::set(&params, "halt", &JsValue::from(0));
+    Some((BATCH_METHOD, params.into()))
+}
 
-    async fn send_batch(&self, ids: &[u64], timeout_ms: u64, controller: &AbortController) -> Vec<(u64, Outcome)> {
-        let cmd = Object::new();
-        for (key, command) in commands(ids) {
-            glue::set(&cmd, &key, &JsValue::from_str(&command));
-        }
-        let params = Object::new();
-        glue::set(&params, "cmd", &cmd);
-        glue::set(&params, "halt", &JsValue::from(0));
-
-        let signal: JsValue = controller.signal().into();
-        let reply = self.transport.send(BATCH_METHOD, &params, timeout_ms, &signal).await;
-        let outcomes = reply.and_then(|reply| {
-            split_response(reply.http_status, &reply.body, ids, js_sys::Date::now())
-                .map_err(|error| with_hint(error, reply.retry_after_ms))
-        });
-        match outcomes {
-            Ok(outcomes) => ids.iter().copied().zip(outcomes).collect(),
-            Err(error) => ids.iter().map(|id| (*id, Err(error.clone()))).collect(),
-        }
+/// Splits the reply to the request that `request_params(ids)` made into
+/// one outcome per import.
+fn outcomes_of(ids: &[u64], reply: Result<Reply, WatchError>) -> Vec<(u64, Outcome)> {
+    if let [id] = ids {
+        return vec![(*id, reply.and_then(|reply| parse_reply(&reply, *id)))];
+    }
+    let outcomes = reply.and_then(|reply| {
+        split_response(reply.http_status, &reply.body, ids, js_sys::Date::now())
+            .map_err(|error| with_hint(error, reply.retry_after_ms))
+    });
+    match outcomes {
+        Ok(outcomes) => ids.iter().copied().zip(outcomes).collect(),
+        Err(error) => ids.iter().map(|id| (*id, Err(error.clone()))).collect(),
     }
 }
 

@@ -1,12 +1,12 @@
 //! The ways a request reaches the portal, behind one `send`.
 
 use super::convert::{value_from_js, value_from_text};
-use super::frame::{send_b24jssdk, send_bx24};
+use super::frame::{b24jssdk_reply, send_bx24};
 use super::error::{describe_thrown, from_js};
 use super::glue;
 use super::options::type_of;
 use crate::backoff::parse_retry_after;
-use crate::error::WatchError;
+use crate::error::{WatchError, RETRY_CLAUSE};
 use crate::value::Value;
 use crate::webhook_url::WebhookUrl;
 use js_sys::{Function, Promise};
@@ -92,17 +92,29 @@ impl Transport {
     /// invalid response when the body is not JSON. REST errors in the body are
     /// not detected here: that is the envelope's work.
     pub async fn send(&self, method: &str, params: &JsValue, timeout_ms: u64, signal: &JsValue) -> Result<Reply, WatchError> {
+        // Each arm has one await, and plain functions read the outcome, so
+        // the state machine of this future stays small.
         match self {
-            Transport::Webhook(url) => send_webhook(url, method, params, timeout_ms, signal).await,
             Transport::Bx24(bx24) => send_bx24(bx24, method, params, timeout_ms, signal).await,
-            Transport::B24Jssdk(b24) => send_b24jssdk(b24, method, params, timeout_ms, signal).await,
-            Transport::Function(function) => send_function(function, method, params, timeout_ms, signal).await,
             Transport::Client(client) => send_client(client, method, params, timeout_ms, signal).await,
+            Transport::Webhook(url) => {
+                let target = JsValue::from(url.method_url(method));
+                let settled = request("webhook", &target, method, params, timeout_ms, signal).await;
+                webhook_reply(url, method, timeout_ms, settled)
+            }
+            Transport::B24Jssdk(b24) => {
+                let settled = request("b24jssdk", b24, method, params, timeout_ms, signal).await;
+                b24jssdk_reply(b24, method, timeout_ms, settled)
+            }
+            Transport::Function(function) => {
+                let settled = request("function", function, method, params, timeout_ms, signal).await;
+                function_reply(method, timeout_ms, settled)
+            }
         }
     }
 }
 
-/// The outcome of `glue.settleWithin`.
+/// The outcome of a request under a time limit: `{outcome, value}` from glue.js.
 pub(super) enum Settled {
     Ok(JsValue),
     Error(JsValue),
@@ -110,13 +122,9 @@ pub(super) enum Settled {
     Aborted,
 }
 
-/// Runs `start(requestSignal)` under `timeout_ms` and the watch's `signal`.
-pub(super) async fn settle(start: impl FnOnce(JsValue) -> JsValue + 'static, timeout_ms: u64, signal: &JsValue) -> Settled {
-    let start = Closure::once(start);
-    let promise = glue::settle_within(start.as_ref().unchecked_ref(), timeout_ms as f64, signal);
-    // `settleWithin` calls `start` before it returns, so the closure may go.
-    drop(start);
-    // OK to treat a rejection as an error: `settleWithin` never rejects.
+/// Waits for a promise from glue.js that resolves with `{outcome, value}`.
+pub(super) async fn settled(promise: Promise) -> Settled {
+    // OK to treat a rejection as an error: the glue's promises never reject.
     let settled = JsFuture::from(promise).await.unwrap_or(JsValue::UNDEFINED);
     let value = glue::get(&settled, "value");
     match glue::get(&settled, "outcome").as_string().as_deref() {
@@ -127,15 +135,19 @@ pub(super) async fn settle(start: impl FnOnce(JsValue) -> JsValue + 'static, tim
     }
 }
 
-pub(super) fn aborted(method: &str) -> WatchError {
-    WatchError::aborted(format!("{method} was aborted because the watch stopped"))
+/// Sends one request through the client `target` of `kind`; see
+/// `glue::send_request`.
+pub(super) async fn request(kind: &str, target: &JsValue, method: &str, params: &JsValue, timeout_ms: u64, signal: &JsValue) -> Settled {
+    settled(glue::send_request(kind, target, method, params, timeout_ms as f64, signal)).await
 }
 
-async fn send_webhook(url: &WebhookUrl, method: &str, params: &JsValue, timeout_ms: u64, signal: &JsValue) -> Result<Reply, WatchError> {
-    let target = url.method_url(method);
-    let params = params.clone();
-    let settled = settle(move |request_signal| glue::post_json(&target, &params, &request_signal).into(), timeout_ms, signal).await;
+pub(super) fn aborted(method: &str) -> WatchError {
+    let mut message = String::from(method);
+    message.push_str(" was aborted because the watch stopped");
+    WatchError::aborted(message)
+}
 
+fn webhook_reply(url: &WebhookUrl, method: &str, timeout_ms: u64, settled: Settled) -> Result<Reply, WatchError> {
     let response = match settled {
         Settled::Ok(response) => response,
         Settled::Timeout => return Err(WatchError::request_timeout(method, timeout_ms)),
@@ -145,7 +157,7 @@ async fn send_webhook(url: &WebhookUrl, method: &str, params: &JsValue, timeout_
             // scrubbed from whatever they say.
             let detail = url.scrub(&describe_thrown(&thrown));
             return Err(WatchError::network(format!(
-                "{method} failed: could not reach {} ({detail}); the request will be retried",
+                "{method} failed: could not reach {} ({detail}){RETRY_CLAUSE}",
                 url.redacted()
             )));
         }
@@ -164,18 +176,7 @@ async fn send_webhook(url: &WebhookUrl, method: &str, params: &JsValue, timeout_
     })
 }
 
-async fn send_function(function: &Function, method: &str, params: &JsValue, timeout_ms: u64, signal: &JsValue) -> Result<Reply, WatchError> {
-    let (function, method_name, params_value) = (function.clone(), method.to_owned(), params.clone());
-    let settled = settle(
-        move |_| match glue::call_function(&function, &method_name, &params_value) {
-            Ok(value) => value,
-            Err(thrown) => Promise::reject(&thrown).into(),
-        },
-        timeout_ms,
-        signal,
-    )
-    .await;
-
+fn function_reply(method: &str, timeout_ms: u64, settled: Settled) -> Result<Reply, WatchError> {
     match settled {
         Settled::Ok(body) => {
             let body = match body.as_string() {
@@ -193,7 +194,7 @@ async fn send_function(function: &Function, method: &str, params: &JsValue, time
         Settled::Aborted => Err(aborted(method)),
         Settled::Error(thrown) => Err(from_js(&thrown).unwrap_or_else(|| {
             WatchError::network(format!(
-                "the client function failed on {method}: {}; the request will be retried",
+                "the client function failed on {method}: {}{RETRY_CLAUSE}",
                 describe_thrown(&thrown)
             ))
         })),
@@ -201,18 +202,33 @@ async fn send_function(function: &Function, method: &str, params: &JsValue, time
 }
 
 async fn send_client(client: &JsValue, method: &str, params: &JsValue, timeout_ms: u64, signal: &JsValue) -> Result<Reply, WatchError> {
+    let promise = start_client(client, method, params, timeout_ms, signal)?;
+    client_reply(method, JsFuture::from(promise).await)
+}
+
+/// Calls the client object's `__send`.
+fn start_client(client: &JsValue, method: &str, params: &JsValue, timeout_ms: u64, signal: &JsValue) -> Result<Promise, WatchError> {
     let send: Function = glue::get(client, "__send").unchecked_into();
     let args = js_sys::Array::of4(&JsValue::from_str(method), params, &JsValue::from(timeout_ms as f64), signal);
-    let promise = match send.apply(client, &args) {
-        Ok(promise) => promise,
-        Err(thrown) => return Err(from_js(&thrown).unwrap_or_else(|| WatchError::network(describe_thrown(&thrown)))),
-    };
-    match JsFuture::from(Promise::resolve(&promise)).await {
+    match send.apply(client, &args) {
+        Ok(promise) => Ok(Promise::resolve(&promise)),
+        Err(thrown) => Err(thrown_error(&thrown)),
+    }
+}
+
+fn client_reply(method: &str, reply: Result<JsValue, JsValue>) -> Result<Reply, WatchError> {
+    match reply {
         Ok(reply) => Ok(Reply {
             http_status: glue::get(&reply, "httpStatus").as_f64().map(|status| status as u16),
             body: value_from_js(method, glue::get(&reply, "body"))?,
             retry_after_ms: glue::get(&reply, "retryAfterMs").as_f64().map(|ms| ms as u64),
         }),
-        Err(thrown) => Err(from_js(&thrown).unwrap_or_else(|| WatchError::network(describe_thrown(&thrown)))),
+        Err(thrown) => Err(thrown_error(&thrown)),
     }
+}
+
+/// Converts a value that a client threw into a `WatchError`: the error
+/// itself when it is one, or a network error describing the value.
+fn thrown_error(thrown: &JsValue) -> WatchError {
+    from_js(thrown).unwrap_or_else(|| WatchError::network(describe_thrown(thrown)))
 }

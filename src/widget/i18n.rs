@@ -325,18 +325,23 @@ fn entries(object: &Object) -> Vec<(String, JsValue)> {
 pub(crate) fn fill(template: &str, args: &[(&str, &str)]) -> String {
     let mut output = String::with_capacity(template.len());
     let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let (before, from_brace) = rest.split_at(open);
+    // `split_once` with a char pattern, unlike `split_at`, has no slicing
+    // panic, whose message would bring character formatting into the wasm.
+    while let Some((before, after_open)) = rest.split_once('{') {
         output.push_str(before);
-        let Some(close) = from_brace.find('}') else {
-            output.push_str(from_brace);
+        let Some((inside, after)) = after_open.split_once('}') else {
+            output.push('{');
+            output.push_str(after_open);
             return output;
         };
-        let (placeholder, after) = from_brace.split_at(close + 1);
-        let name = placeholder.trim_start_matches('{').trim_end_matches('}');
+        let name = inside.trim_start_matches('{');
         match args.iter().find(|(arg, _)| *arg == name) {
             Some((_, value)) => output.push_str(value),
-            None => output.push_str(placeholder),
+            None => {
+                output.push('{');
+                output.push_str(inside);
+                output.push('}');
+            }
         }
         rest = after;
     }
