@@ -55,7 +55,10 @@ export function minifyGlue(outDir) {
       { [`unminified/${name}`]: source },
       {
         module: true,
-        compress: { passes: 2 },
+        // Reading an error's `stack` is a side effect that the glue needs:
+        // it lets V8 drop the stack frames and the objects they ran on. With
+        // `pure_getters` on, Terser deletes such reads as unused.
+        compress: { passes: 2, pure_getters: false },
         keep_classnames: true,
         keep_fnames: exportedLocals.length > 0 ? new RegExp(`^(${exportedLocals.join("|")})$`) : false,
         sourceMap: { url: `${name}.map`, includeSources: true },

@@ -21,7 +21,9 @@ export class WatchError extends Error {
 /** Aborts `controller` and reads the reason's stack, for the reason above. */
 export function abortController(controller) {
   controller.abort();
-  void controller.signal.reason?.stack;
+  const reason = controller.signal.reason;
+  // A call, unlike a bare property read, survives minification.
+  if (typeof reason === "object" && reason !== null) Reflect.get(reason, "stack");
 }
 
 export function watchErrorClass() {
