@@ -159,8 +159,8 @@ export interface WatchOptions {
   client?: Client;
   /**
    * Upper bound between polls. Default 180000 with the agent-aware schedule,
-   * which waits out a cron-driven agent's 120 s between runs with one poll,
-   * and 60000 with `"fixed"` (the agent runs at most once a minute).
+   * long enough for the 120 s between runs of a cron-driven agent, and 60000
+   * with `"fixed"` (the agent runs at most once a minute).
    */
   intervalMs?: number;
   /** Lower bound between polls. Default 2000. */

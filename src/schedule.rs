@@ -268,11 +268,10 @@ struct Observation {
 
 /// The evidence for cron in the runs seen so far.
 ///
-/// A cron-driven agent runs on a whole minute of the server's clock, and
-/// since it is due 60 s after its previous run ended, on every second tick:
-/// the next run comes 120 s after the tick of the previous one, not 60 s
-/// after the run. The schedule takes that rule only when the runs agree
-/// with it and with nothing else.
+/// A cron-driven agent runs on a whole minute of the server's clock. It is
+/// due 60 s after its previous run ended, so it runs on every second tick,
+/// 120 s after the tick of the previous run. The schedule uses that rule
+/// only when the runs fit it and do not fit the plain prediction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Cron {
     /// No run has spoken for or against cron.
@@ -284,6 +283,13 @@ enum Cron {
     Confirmed,
     /// A run came off the ticks, or earlier than cron allows.
     RuledOut,
+}
+
+impl Cron {
+    /// Returns whether the schedule plans the polls by cron's ticks.
+    fn is_active(self) -> bool {
+        matches!(self, Cron::Candidate | Cron::Confirmed)
+    }
 }
 
 /// A time known to lie within `at_ms ± uncertainty_ms`.
@@ -456,8 +462,8 @@ impl AgentModel {
             changed,
             server_ms,
         } = seen;
-        // The offset includes half the request's round trip, a fraction of
-        // the margins below.
+        // The offset is off by about half the request's round trip, which is
+        // small next to the margins above.
         if let Some(offset_ms) = server_ms.map(|server_ms| server_ms - now_ms) {
             if offset_ms.is_finite() {
                 self.server_offset_ms = Some(offset_ms);
@@ -564,7 +570,7 @@ impl AgentModel {
             return;
         };
         let tick_ms = tick_at_or_before(now_ms, offset_ms);
-        let was_active = matches!(self.cron, Cron::Candidate | Cron::Confirmed);
+        let was_active = self.cron.is_active();
         // Cron runs the agent in the band after a tick, and the schedule
         // polls there, so a poll later in the minute shows a run off the ticks.
         let in_band = now_ms <= tick_ms + CRON_BAND_MS + TICK_CHECK_SLACK_MS
@@ -572,7 +578,7 @@ impl AgentModel {
         // A poll just before the tick saw nothing, so the run came from it.
         let checked = previous_poll_ms <= tick_ms
             && previous_poll_ms >= tick_ms - TICK_CHECK_LEAD_MS - TICK_CHECK_SLACK_MS;
-        let expected_tick_ms = self.cron_tick_ms + 2.0 * TICK_MS;
+        let expected_tick_ms = self.next_cron_tick_ms();
         let on_expected_tick = (tick_ms - expected_tick_ms).abs() <= TICK_CHECK_SLACK_MS;
         // A run starts the case for cron only when the poll that saw it came
         // just after a tick, and the polls where the run was expected
@@ -593,7 +599,7 @@ impl AgentModel {
             Cron::Unknown => Cron::Unknown,
             _ => Cron::RuledOut,
         };
-        if !matches!(self.cron, Cron::Candidate | Cron::Confirmed) {
+        if !self.cron.is_active() {
             if was_active {
                 // Cron's long waits leave the phase of the plain agent
                 // unknown: search for the next run from here.
@@ -608,11 +614,18 @@ impl AgentModel {
             self.cron_unchecked_runs = self.cron_unchecked_runs.saturating_add(1);
         }
         self.cron_tick_ms = tick_ms;
-        // NOTE: the next run is taken to come two ticks later, as on a portal
-        // whose cron fires every minute. On a portal whose cron fires less
-        // often, every run costs a search of the ticks in between.
-        let next_tick_ms = tick_ms + 2.0 * TICK_MS;
+        let next_tick_ms = self.next_cron_tick_ms();
         self.next_run = Some(Estimate::between(next_tick_ms, next_tick_ms + CRON_LAG_MS));
+    }
+
+    /// Returns the tick of the next cron-driven run, two ticks after the
+    /// latest run's.
+    ///
+    /// NOTE: two ticks fit a portal whose cron fires every minute. On a
+    /// portal whose cron fires less often, every run costs a search of the
+    /// ticks in between.
+    fn next_cron_tick_ms(&self) -> f64 {
+        self.cron_tick_ms + 2.0 * TICK_MS
     }
 
     /// Returns the delay to the next poll while the server's clock is known
@@ -622,7 +635,7 @@ impl AgentModel {
         let offset_ms = self.server_offset_ms?;
         match self.cron {
             Cron::Candidate | Cron::Confirmed => {
-                let tick_ms = self.cron_tick_ms + 2.0 * TICK_MS;
+                let tick_ms = self.next_cron_tick_ms();
                 let check = self.cron == Cron::Candidate || self.cron_unchecked_runs >= CRON_PROBE_AFTER_RUNS;
                 // Delays are whole milliseconds, so the checking poll itself
                 // may come a fraction early.
@@ -633,8 +646,8 @@ impl AgentModel {
                 Some(tick_search_delay_ms(now_ms, tick_ms, offset_ms))
             }
             // The first run: the poll just after 60 s found nothing, so the
-            // run may wait for the first tick after that. A poll just before
-            // the tick and one just after it tell a cron run from a late one.
+            // run may wait for the first tick after that. When that tick is
+            // far off, a poll halfway to it finds a run that page hits made late.
             Cron::Unknown if self.runs.is_empty() => {
                 let window = self.next_run?;
                 if now_ms < window.earliest_ms() {
