@@ -85,15 +85,18 @@ pub fn read_options(options: &JsValue, extra: &[&str]) -> Result<WatchOptions, W
         };
     }
 
-    config.interval_ms = config.schedule.default_interval_ms();
-    if let Some(ms) = duration(options, "intervalMs", 1)? {
-        config.interval_ms = ms;
-    }
+    let interval_ms = duration(options, "intervalMs", 1)?;
+    config.interval_ms = interval_ms.unwrap_or_else(|| config.schedule.default_interval_ms());
     if let Some(ms) = duration(options, "minIntervalMs", 0)? {
         if ms > config.interval_ms {
+            // Name where the bound came from, since a default was never typed.
+            let bound = match (interval_ms, config.schedule) {
+                (Some(_), _) => format!("intervalMs {}", config.interval_ms),
+                (None, ScheduleKind::Agent) => format!("the default intervalMs {} of schedule \"agent\"", config.interval_ms),
+                (None, ScheduleKind::Fixed) => format!("the default intervalMs {} of schedule \"fixed\"", config.interval_ms),
+            };
             return Err(WatchError::invalid_argument(format!(
-                "invalid minIntervalMs {ms}: it is above intervalMs {}; the shortest wait between polls cannot exceed the longest",
-                config.interval_ms
+                "invalid minIntervalMs {ms}: it is above {bound}; the shortest wait between polls cannot exceed the longest, so lower minIntervalMs or raise intervalMs"
             )));
         }
         config.min_interval_ms = ms;

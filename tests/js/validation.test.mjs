@@ -43,6 +43,9 @@ const WATCH_CASES = [
 
   { name: "intervalMs negative", options: { intervalMs: -1 }, shows: "invalid intervalMs -1:", rule: `${DURATION_RULE} 1 to 2147483647` },
   { name: "minIntervalMs negative", options: { minIntervalMs: -5 }, shows: "invalid minIntervalMs -5:", rule: `${DURATION_RULE} 0 to 2147483647` },
+  { name: "minIntervalMs above intervalMs", options: { intervalMs: 5000, minIntervalMs: 10000 }, shows: "invalid minIntervalMs 10000:", rule: "it is above intervalMs 5000;" },
+  { name: "minIntervalMs above agent default", options: { minIntervalMs: 200000 }, shows: "invalid minIntervalMs 200000:", rule: 'above the default intervalMs 180000 of schedule "agent"' },
+  { name: "minIntervalMs above fixed default", options: { schedule: "fixed", minIntervalMs: 100000 }, shows: "invalid minIntervalMs 100000:", rule: 'above the default intervalMs 60000 of schedule "fixed"' },
   { name: "intervalMs not numeric", options: { intervalMs: "fast" }, shows: 'invalid intervalMs "fast":', rule: DURATION_RULE },
   { name: "intervalMs NaN", options: { intervalMs: NaN }, shows: "invalid intervalMs NaN:", rule: DURATION_RULE },
   { name: "timeoutMs Infinity", options: { timeoutMs: Infinity }, shows: "invalid timeoutMs Infinity:", rule: DURATION_RULE },
